@@ -1,0 +1,139 @@
+"""The optimizer base class, its registry, and gradient clipping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from rlnn import schedules
+from rlnn._checks import check_number
+from rlnn._typing import Array
+from rlnn.layers.base import Parameter
+from rlnn.registry import Registry
+
+registry: Registry[Optimizer] = Registry("optimizer")
+
+
+def _as_params(params: Any) -> list[Parameter]:
+    if hasattr(params, "parameters"):
+        params = params.parameters()
+    params = list(params)
+    if not params or not all(isinstance(p, Parameter) for p in params):
+        raise ValueError("optimizer: params must be a non-empty list of Parameters or a model, "
+                         f"got {params!r}")
+    return params
+
+
+class Optimizer:
+    """Base class: ``step()`` applies one update to every parameter in place.
+
+    Args:
+        params: a model or a list of ``Parameter``s.
+        lr: a number or a schedule (a callable of the step count, or a schedule spec).
+
+    Per-parameter state lives in ``self.state``: lists aligned with ``self.params``.
+    ``lr_factor`` scales the learning rate (``ReduceLROnPlateau`` lowers it).
+    """
+
+    registry_name = "optimizer"
+    state_names: tuple[str, ...] = ()
+
+    def __init__(self, params: Any, lr: float | Callable[[int], float] | dict = 1e-3) -> None:
+        self.params = _as_params(params)
+        if isinstance(lr, int | float) and not isinstance(lr, bool):
+            check_number(type(self).__name__, "lr", lr, low=0)
+            self.lr: float | Callable[[int], float] = float(lr)
+        elif isinstance(lr, dict | str):
+            self.lr = schedules.get(lr)
+        elif callable(lr):
+            self.lr = lr
+        else:
+            raise ValueError(f"{type(self).__name__}: lr must be a number or a schedule, got {lr!r}")
+        self.lr_factor = 1.0
+        self.step_count = 0
+        self.state: dict[str, list[Array]] = {
+            name: [np.zeros_like(p.value) for p in self.params] for name in self.state_names}
+
+    def current_lr(self) -> float:
+        """The learning rate the next ``step()`` uses."""
+        lr = self.lr(self.step_count) if callable(self.lr) else self.lr
+        return float(lr) * self.lr_factor
+
+    def zero_grad(self) -> None:
+        """Set every gradient to zero (layers overwrite gradients in backward; this is for
+        code that accumulates into ``.grad`` itself)."""
+        for p in self.params:
+            p.grad.fill(0)
+
+    def step(self) -> None:
+        """Apply one update using each parameter's ``.grad``."""
+        lr = self.current_lr()
+        self.step_count += 1
+        for i, p in enumerate(self.params):
+            self.update(i, p, p.grad, lr)
+
+    def update(self, i: int, param: Parameter, grad: Array, lr: float) -> None:
+        """Update parameter ``i`` in place; subclasses define the rule."""
+        param.value -= lr * grad
+
+    def state_dict(self) -> dict[str, Any]:
+        """Step count, lr factor and copies of the per-parameter state."""
+        return {"step_count": self.step_count, "lr_factor": self.lr_factor,
+                "state": {name: [a.copy() for a in arrays] for name, arrays in self.state.items()}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (arrays are copied in place)."""
+        self.step_count = int(state["step_count"])
+        self.lr_factor = float(state["lr_factor"])
+        for name, arrays in self.state.items():
+            for mine, theirs in zip(arrays, state["state"][name], strict=True):
+                np.copyto(mine, theirs)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {}
+
+    def config(self) -> dict[str, Any]:
+        lr = self.lr.config() if hasattr(self.lr, "config") else self.lr
+        return {"name": self.registry_name, "lr": lr, **self.hyperparameters()}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+def clip_grad_norm(params: Iterable[Parameter] | Any, max_norm: float) -> float:
+    """Scale all gradients together so their global L2 norm is at most ``max_norm``.
+
+    Returns:
+        The global norm before clipping (for logging).
+    """
+    params = _as_params(params)
+    check_number("clip_grad_norm", "max_norm", max_norm, low=0, low_open=True)
+    total = math.sqrt(sum(float(np.vdot(p.grad, p.grad)) for p in params))
+    if total > max_norm:
+        scale = max_norm / (total + 1e-6)
+        for p in params:
+            p.grad *= scale
+    return total
+
+
+def clip_grad_value(params: Iterable[Parameter] | Any, clip: float) -> None:
+    """Clip every gradient entry to [-clip, clip] in place."""
+    check_number("clip_grad_value", "clip", clip, low=0, low_open=True)
+    for p in _as_params(params):
+        np.clip(p.grad, -clip, clip, out=p.grad)
+
+
+def get(spec: str | dict | Optimizer, params: Any, **hyper: Any) -> Optimizer:
+    """Build an optimizer over ``params`` from a name or dict spec."""
+    if isinstance(spec, Optimizer):
+        return spec
+    return registry.get(spec, params, **hyper)
+
+
+def names() -> list[str]:
+    """Registered optimizer names."""
+    return registry.names()
