@@ -1,0 +1,187 @@
+"""The DQN run configuration, per-environment presets, validation and agent wiring."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from agents.dqn import DQN, registry as agent_registry
+
+
+@dataclass
+class Config:
+    """Hyperparameters use Stable-Baselines3's names (and meanings), so zoo configs carry over."""
+
+    env: str = "CartPole-v1"
+    """gymnasium environment id (rlnn/Chain-v0 and rlnn/GridWorld-v0 are ours)"""
+    algo: str = "dqn"
+    """dqn or ddqn (Double DQN)"""
+    seed: int = 0
+    """seed of the environments, the network initialization, exploration and replay"""
+    total_steps: int = 100_000
+    """environment steps to train for"""
+    learning_rate: float = 1e-4
+    """Adam learning rate (the start of the schedule when learning_rate_end is set)"""
+    learning_rate_end: float | None = None
+    """if set, the learning rate decays linearly to this value over training"""
+    batch_size: int = 32
+    """minibatch size of each gradient step"""
+    buffer_size: int = 100_000
+    """replay buffer capacity (transitions)"""
+    learning_starts: int = 1000
+    """environment steps of uniform random actions before learning starts"""
+    gamma: float = 0.99
+    """discount factor"""
+    train_freq: int = 4
+    """update the network every this many environment steps (per environment)"""
+    gradient_steps: int = 1
+    """gradient steps at each update"""
+    target_update_interval: int = 1000
+    """environment steps between target syncs; 0 uses the online network for the targets"""
+    tau: float = 1.0
+    """target sync coefficient: 1 copies, < 1 is Polyak averaging"""
+    exploration_fraction: float = 0.1
+    """fraction of training over which epsilon decays linearly"""
+    exploration_initial_eps: float = 1.0
+    """epsilon at the start"""
+    exploration_final_eps: float = 0.05
+    """epsilon after the decay"""
+    max_grad_norm: float = 10.0
+    """clip the global gradient norm to this (0 disables clipping)"""
+    net_arch: list[int] = field(default_factory=lambda: [64, 64])
+    """hidden layer sizes, e.g. 256,256"""
+    activation: str = "relu"
+    """hidden activation (any rlnn activation name)"""
+    optimizer: str = "adam"
+    """optimizer (any rlnn optimizer name)"""
+    loss: str = "huber"
+    """TD loss (any rlnn loss name; huber is SB3's smooth L1)"""
+    n_envs: int = 1
+    """environments collecting experience in parallel (a gymnasium vector env above 1)"""
+    eval_every: int = 10_000
+    """environment steps between greedy evaluations (0: only at the end)"""
+    eval_episodes: int = 10
+    """episodes per periodic evaluation"""
+    final_eval_episodes: int = 20
+    """episodes of the final greedy evaluation (summary.json's eval_mean_return)"""
+    checkpoint_every: int = 10_000
+    """environment steps between checkpoints (0: only at the end)"""
+    logdir: str = "runs"
+    """directory that holds the run directories"""
+    resume: bool = False
+    """continue the newest run directory of this env, algo and seed from its last checkpoint"""
+    quiet: bool = False
+    """no progress bar"""
+
+    def validate(self) -> None:
+        """Raise a ValueError naming the first bad field."""
+        if self.algo not in agent_registry:
+            raise ValueError(f"unknown algo {self.algo!r}; expected one of "
+                             f"{agent_registry.canonical_names()}")
+        if not 0.0 <= self.gamma <= 1.0:
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
+        for name in ("total_steps", "batch_size", "buffer_size", "train_freq", "gradient_steps",
+                     "n_envs", "eval_episodes", "final_eval_episodes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, "
+                                 f"got {value!r}")
+        for name in ("learning_starts", "target_update_interval", "eval_every",
+                     "checkpoint_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+        if self.batch_size > self.buffer_size:
+            raise ValueError(f"batch-size ({self.batch_size}) must not exceed buffer-size "
+                             f"({self.buffer_size})")
+        if self.learning_rate <= 0 or (self.learning_rate_end is not None and
+                                       self.learning_rate_end < 0):
+            raise ValueError(f"learning-rate must be > 0 (and learning-rate-end >= 0), got "
+                             f"{self.learning_rate}, {self.learning_rate_end}")
+        if not 0.0 < self.tau <= 1.0:
+            raise ValueError(f"tau must be in (0, 1], got {self.tau}")
+        if not 0.0 < self.exploration_fraction <= 1.0:
+            raise ValueError(f"exploration-fraction must be in (0, 1], got "
+                             f"{self.exploration_fraction}")
+        for name in ("exploration_initial_eps", "exploration_final_eps"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name.replace('_', '-')} must be in [0, 1], got "
+                                 f"{getattr(self, name)}")
+        if not self.net_arch or any(n < 1 for n in self.net_arch):
+            raise ValueError(f"net-arch must list positive layer sizes, got {self.net_arch}")
+        if self.max_grad_norm < 0:
+            raise ValueError(f"max-grad-norm must be >= 0, got {self.max_grad_norm}")
+        import rlnn
+
+        rlnn.activations.registry.lookup(self.activation)
+        rlnn.optimizers.registry.lookup(self.optimizer)
+        rlnn.losses.registry.lookup(self.loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+# Tuned presets (the rest of the fields keep the Config defaults).
+PRESETS: dict[str, dict[str, Any]] = {
+    "CartPole-v1": {
+        "total_steps": 50_000, "learning_rate": 2.3e-3, "learning_rate_end": 0.0,
+        "batch_size": 64, "buffer_size": 100_000, "learning_starts": 1000, "gamma": 0.99,
+        "train_freq": 256, "gradient_steps": 128, "target_update_interval": 10,
+        "exploration_fraction": 0.16, "exploration_final_eps": 0.04, "net_arch": [256, 256],
+        "eval_every": 2500,
+    },
+    "rlnn/Chain-v0": {
+        "total_steps": 4000, "learning_rate": 3e-3, "learning_rate_end": 0.0, "batch_size": 32,
+        "buffer_size": 5000, "learning_starts": 200, "gamma": 0.9, "train_freq": 1,
+        "target_update_interval": 100, "exploration_fraction": 0.5,
+        "exploration_final_eps": 0.2, "net_arch": [32], "eval_every": 1000,
+        "checkpoint_every": 0, "loss": "mse",
+    },
+    "rlnn/GridWorld-v0": {
+        "total_steps": 20_000, "learning_rate": 2e-3, "learning_rate_end": 0.0,
+        "batch_size": 64, "buffer_size": 20_000, "learning_starts": 500, "gamma": 0.99,
+        "train_freq": 1, "target_update_interval": 250, "exploration_fraction": 0.5,
+        "exploration_final_eps": 0.1, "net_arch": [64], "eval_every": 2000,
+        "checkpoint_every": 0,
+    },
+}
+DEFAULT_PRESET: dict[str, Any] = {
+    # rl-baselines3-zoo's settings for the classic-control tasks (Acrobot, MountainCar).
+    "total_steps": 100_000, "learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000,
+    "learning_starts": 0, "gamma": 0.99, "train_freq": 4, "gradient_steps": 1,
+    "target_update_interval": 250, "exploration_fraction": 0.12, "exploration_final_eps": 0.1,
+    "net_arch": [256, 256],
+}
+
+
+def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
+    """The preset of ``env`` (or the default preset) with ``overrides`` applied on top."""
+    base = dataclasses.asdict(Config())
+    values = {**base, **PRESETS.get(env, DEFAULT_PRESET), **overrides, "env": env}
+    unknown = set(values) - set(base)
+    if unknown:
+        raise ValueError(f"unknown config fields {sorted(unknown)}")
+    return Config(**values)
+
+
+def learning_rate_spec(config: Config) -> float | dict[str, Any]:
+    """A number, or a linear schedule over the expected number of gradient steps."""
+    if config.learning_rate_end is None:
+        return config.learning_rate
+    iterations = max((config.total_steps - config.learning_starts) // config.n_envs, 1)
+    updates = max(iterations // config.train_freq * config.gradient_steps, 1)
+    return {"name": "linear", "start": config.learning_rate, "end": config.learning_rate_end,
+            "duration": updates}
+
+
+def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN:
+    """Wire the agent of ``config`` for the given spaces."""
+    cls = agent_registry.lookup(config.algo)
+    return cls(observation_space, action_space, gamma=config.gamma,
+               seed=int(np.random.SeedSequence(config.seed).generate_state(1)[0]),
+               net_arch=config.net_arch, activation=config.activation,
+               learning_rate=learning_rate_spec(config), optimizer=config.optimizer,
+               loss=config.loss, max_grad_norm=config.max_grad_norm or None, tau=config.tau,
+               target_network=config.target_update_interval > 0)

@@ -1,0 +1,165 @@
+"""Experience: the ``Transition`` record and a preallocated ring-buffer replay memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from rlnn._typing import Array
+
+
+class Transition(NamedTuple):
+    """One step of experience.
+
+    ``terminated`` means the MDP ended (no bootstrap from ``next_state``); an episode cut by a
+    time limit (gymnasium's ``truncated``) is *not* terminated and bootstraps as usual.
+    """
+
+    state: Array
+    action: int
+    reward: float
+    next_state: Array
+    terminated: bool
+
+
+@dataclass
+class Batch:
+    """A sampled minibatch; every field has the batch as its first axis.
+
+    Attributes:
+        states, next_states: (batch, *obs_shape), in the buffer's observation dtype.
+        actions: (batch,) int64. rewards: (batch,) float32.
+        terminated: (batch,) float32, 1.0 where the episode terminated.
+        weights: (batch,) importance weights (None: uniform sampling).
+        indices: (batch,) buffer slots sampled.
+        discounts: (batch,) per-sample bootstrap discounts (None: gamma for every sample).
+    """
+
+    states: Array
+    actions: Array
+    rewards: Array
+    next_states: Array
+    terminated: Array
+    weights: Array | None = None
+    indices: Array | None = None
+    discounts: Array | None = None
+
+    def __len__(self) -> int:
+        return len(self.actions)
+
+
+class ReplayBuffer:
+    """A preallocated ring of NumPy arrays, one per field, sampled uniformly.
+
+    ``add`` is O(1); when full, the oldest transition is overwritten. Observations keep their
+    dtype (uint8 stays uint8). Memory is exactly the raw bytes of the fields it holds
+    (two observations, an int64 action, a float32 reward and a bool flag per transition).
+
+    Args:
+        capacity: maximum number of transitions.
+        observation_shape: shape of one observation.
+        observation_dtype: dtype observations are stored in.
+        seed: seed (or generator) of the sampling generator.
+    """
+
+    def __init__(self, capacity: int, observation_shape: tuple[int, ...],
+                 observation_dtype: Any = np.float32,
+                 seed: int | np.random.Generator | None = None) -> None:
+        if not isinstance(capacity, int | np.integer) or capacity < 1:
+            raise ValueError(f"ReplayBuffer: capacity must be a positive integer, got {capacity!r}")
+        self.capacity = int(capacity)
+        self.observation_shape = tuple(observation_shape)
+        self.observation_dtype = np.dtype(observation_dtype)
+        shape = (self.capacity, *self.observation_shape)
+        self.states = np.empty(shape, dtype=self.observation_dtype)
+        self.next_states = np.empty(shape, dtype=self.observation_dtype)
+        self.actions = np.empty(self.capacity, dtype=np.int64)
+        self.rewards = np.empty(self.capacity, dtype=np.float32)
+        self.terminated = np.empty(self.capacity, dtype=bool)
+        self.rng = np.random.default_rng(seed)
+        self.position = 0
+        self.size = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes allocated for the stored fields."""
+        return sum(a.nbytes for a in self._fields())
+
+    def _fields(self) -> tuple[Array, ...]:
+        return self.states, self.actions, self.rewards, self.next_states, self.terminated
+
+    def add(self, transition: Transition) -> int:
+        """Store one transition (O(1)); returns the slot it went to."""
+        i = self.position
+        self.states[i] = transition.state
+        self.actions[i] = transition.action
+        self.rewards[i] = transition.reward
+        self.next_states[i] = transition.next_state
+        self.terminated[i] = transition.terminated
+        self.position = (i + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+        return i
+
+    def add_batch(self, states: Array, actions: Array, rewards: Array, next_states: Array,
+                  terminated: Array) -> Array:
+        """Store n transitions at once (one per vector-env copy); returns their slots."""
+        n = len(actions)
+        if n > self.capacity:
+            raise ValueError(f"ReplayBuffer.add_batch: {n} transitions exceed capacity "
+                             f"{self.capacity}")
+        slots = (self.position + np.arange(n)) % self.capacity
+        self.states[slots] = states
+        self.actions[slots] = actions
+        self.rewards[slots] = rewards
+        self.next_states[slots] = next_states
+        self.terminated[slots] = terminated
+        self.position = int((self.position + n) % self.capacity)
+        self.size = min(self.size + n, self.capacity)
+        return slots
+
+    def gather(self, indices: Array) -> Batch:
+        """The transitions at ``indices`` as a :class:`Batch`."""
+        return Batch(self.states[indices], self.actions[indices], self.rewards[indices],
+                     self.next_states[indices], self.terminated[indices].astype(np.float32),
+                     indices=indices)
+
+    def sample(self, batch_size: int) -> Batch:
+        """Sample ``batch_size`` transitions uniformly (with replacement) with own generator.
+
+        Raises:
+            ValueError: the buffer holds fewer than ``batch_size`` transitions.
+        """
+        if batch_size > self.size:
+            raise ValueError(f"ReplayBuffer.sample: asked for {batch_size} transitions but the "
+                             f"buffer holds {self.size}")
+        return self.gather(self.rng.integers(0, self.size, size=batch_size))
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: the filled part of each field, the write
+        position, the size and the sampling generator's state."""
+        n = self.size
+        return {"states": self.states[:n].copy(), "actions": self.actions[:n].copy(),
+                "rewards": self.rewards[:n].copy(), "next_states": self.next_states[:n].copy(),
+                "terminated": self.terminated[:n].copy(), "position": self.position,
+                "size": self.size, "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        n = int(state["size"])
+        if n > self.capacity:
+            raise ValueError(f"ReplayBuffer.load_state_dict: {n} transitions exceed capacity "
+                             f"{self.capacity}")
+        for name in ("states", "actions", "rewards", "next_states", "terminated"):
+            getattr(self, name)[:n] = state[name]
+        self.position, self.size = int(state["position"]), n
+        self.rng.bit_generator.state = state["rng"]
+
+    def __repr__(self) -> str:
+        per = self.nbytes / self.capacity
+        return (f"{type(self).__name__}({self.size}/{self.capacity} transitions, "
+                f"obs {self.observation_shape} {self.observation_dtype}, "
+                f"{self.size * per / 2**20:.2f} MiB held of {self.nbytes / 2**20:.2f} MiB)")
