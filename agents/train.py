@@ -53,7 +53,8 @@ class SingleEnv:
     def step(self, actions: np.ndarray):
         obs, reward, terminated, truncated, info = self.env.step(int(actions[0]))
         if terminated or truncated:
-            info = {**info, "final_obs": obs[None], "_final_obs": np.array([True])}
+            episode = {k: np.array([v]) for k, v in info["episode"].items()}
+            info = {"final_obs": obs[None], "final_info": {"episode": episode}}
             obs, _ = self.env.reset()
         return (obs[None], np.array([reward], dtype=np.float32), np.array([terminated]),
                 np.array([truncated]), info)
@@ -180,12 +181,10 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
             done = terminated | truncated
             if done.any():
                 real_next = next_obs.copy()
-                finals = infos["final_obs"]
+                episode = infos["final_info"]["episode"]
                 for i in np.flatnonzero(done):
-                    real_next[i] = finals[i]
-                    episode = infos["episode"]
-                    ret, length = float(np.asarray(episode["r"]).reshape(-1)[i if n > 1 else 0]), \
-                        int(np.asarray(episode["l"]).reshape(-1)[i if n > 1 else 0])
+                    real_next[i] = infos["final_obs"][i]
+                    ret, length = float(episode["r"][i]), int(episode["l"][i])
                     state.episodes += 1
                     state.recent_returns = (state.recent_returns + [ret])[-20:]
                     logger.scalar("charts/episodic_return", ret, state.step + n)
@@ -261,7 +260,7 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
     logger.hparams({k: v for k, v in config.to_dict().items() if k not in ("logdir", "quiet",
                                                                            "resume")},
                    {"eval/final_mean_return": final_mean,
-                    "eval/first_solved_step": float(state.first_solved_step or math.nan)})
+                    "eval/first_solved_step": float(state.first_solved_step or -1)})
     if own_logger:
         logger.close()
     return summary

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from typing import Any
 
 import gymnasium as gym
@@ -91,7 +92,8 @@ def make(env_id: str, seed: int | None = None, n_envs: int = 1, vectorization: s
         return env
     make_single(env_id, **kwargs).close()  # fail fast, in this process, on a bad id or space
     vector_cls = gym.vector.SyncVectorEnv if vectorization == "sync" else gym.vector.AsyncVectorEnv
-    env = vector_cls([lambda: make_single(env_id, **kwargs) for _ in range(n_envs)],
+    # partial, not a lambda: a SyncVectorEnv then pickles (checkpoints hold the envs).
+    env = vector_cls([functools.partial(make_single, env_id, **kwargs) for _ in range(n_envs)],
                      autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     env.reset(seed=seed)
     env.action_space.seed(seed)

@@ -47,7 +47,7 @@ class TabularEnv(gym.Env):
     ``self.terminal`` (a boolean per state) and implement ``observe(state)``.
     """
 
-    metadata = {"render_modes": ["ansi"]}
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
     model: list[list[list[Transition]]]
     start_state: int
     terminal: np.ndarray
@@ -103,15 +103,18 @@ class TabularEnv(gym.Env):
         q = self.optimal_q(gamma)
         return [set(np.flatnonzero(row >= row.max() - tol).tolist()) for row in q]
 
-    def reachable_states(self, policy: np.ndarray) -> list[int]:
-        """States visited with positive probability from the start when following ``policy``."""
+    def reachable_states(self, policy: np.ndarray | None = None) -> list[int]:
+        """States reached with positive probability from the start when following ``policy``
+        (or under some sequence of actions, when ``policy`` is None)."""
         seen, frontier = {self.start_state}, [self.start_state]
         while frontier:
             s = frontier.pop()
             if self.terminal[s]:
                 continue
-            for p, s2, _, _ in self.model[s][int(policy[s])]:
-                if p > 0 and s2 not in seen:
-                    seen.add(s2)
-                    frontier.append(s2)
+            actions = range(self.n_actions) if policy is None else [int(policy[s])]
+            for a in actions:
+                for p, s2, _, _ in self.model[s][a]:
+                    if p > 0 and s2 not in seen:
+                        seen.add(s2)
+                        frontier.append(s2)
         return sorted(seen)
