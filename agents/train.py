@@ -26,7 +26,6 @@ from rlnn.io import atomic_write
 from rlnn.monitoring import Logger, TensorBoardLogger
 
 LOG_INTERVAL = 1000  # environment steps between loss / SPS scalars
-HISTOGRAM_INTERVAL = 10_000  # environment steps between weight and Q histograms
 
 
 class TrainingError(RuntimeError):
@@ -111,6 +110,7 @@ def _make_train_env(config: Config):
 
 
 def _log_histograms(logger: Logger, agent: DQN, states: np.ndarray, step: int) -> None:
+    """Q-values on a slice of replay and every layer's weights (at each evaluation)."""
     logger.histogram("q_values/all", agent.q_values(states), step)
     for name, p in agent.online.named_parameters().items():
         logger.histogram(f"weights/{name}", p.value, step)
@@ -221,11 +221,10 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                 progress.update(LOG_INTERVAL * ((state.step - progress.n) // LOG_INTERVAL))
                 progress.set_postfix(ret=f"{np.mean(state.recent_returns or [0]):.1f}",
                                      eps=f"{epsilon(state.step):.3f}", sps=f"{sps:.0f}")
-            if state.step % HISTOGRAM_INTERVAL < n and len(buffer) >= 256:
-                _log_histograms(logger, agent, buffer.states[:256], state.step)
             # evaluate and checkpoint
             if config.eval_every and state.step % config.eval_every < n:
                 mean, std = do_evaluation(config.eval_episodes, len(state.evaluations))
+                _log_histograms(logger, agent, buffer.states[:min(len(buffer), 256)], state.step)
                 state.evaluations.append((state.step, mean, std))
                 logger.scalar("eval/mean_return", mean, state.step)
                 logger.scalar("eval/std_return", std, state.step)

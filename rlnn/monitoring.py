@@ -128,7 +128,8 @@ class TensorBoardLogger(Logger):
 
     def hparams(self, hparams, metrics):
         clean = {k: _hparam_value(v) for k, v in hparams.items()}
-        self._writer.add_hparams(clean, {k: float(v) for k, v in metrics.items()}, name=".")
+        # A sub-run, as PyTorch and tensorboardX do: the HPARAMS tab lists it as the session.
+        self._writer.add_hparams(clean, {k: float(v) for k, v in metrics.items()}, name="hparams")
 
     def flush(self):
         self._writer.flush()
