@@ -25,6 +25,7 @@ train: $(VENV)/.run
 	$(BIN)/python scripts/train_dqn.py --env CartPole-v1
 
 test: $(VENV)/.dev
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.bench

@@ -4,5 +4,15 @@ from agents.dqn import DQN, DoubleDQN, build_q_network, registry
 from agents.replay import Batch, ReplayBuffer, Transition
 from agents.targets import double_dqn_target, dqn_target, polyak_update
 
-__all__ = ["DQN", "DoubleDQN", "build_q_network", "registry", "Batch", "ReplayBuffer",
-           "Transition", "dqn_target", "double_dqn_target", "polyak_update"]
+__all__ = [
+    "DQN",
+    "DoubleDQN",
+    "build_q_network",
+    "registry",
+    "Batch",
+    "ReplayBuffer",
+    "Transition",
+    "dqn_target",
+    "double_dqn_target",
+    "polyak_update",
+]

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from agents.dqn import DQN, registry as agent_registry
+from agents.dqn import DQN
+from agents.dqn import registry as agent_registry
 
 
 @dataclass
@@ -49,6 +50,9 @@ class Config:
     """epsilon at the start"""
     exploration_final_eps: float = 0.05
     """epsilon after the decay"""
+    solved_lr_factor: float | None = None
+    """multiply the learning rate by this each time a periodic evaluation reaches the env's
+    reward threshold (0 stops learning once solved: early stopping; unset: never)"""
     max_grad_norm: float = 10.0
     """clip the global gradient norm to this (0 disables clipping)"""
     net_arch: list[int] = field(default_factory=lambda: [64, 64])
@@ -79,38 +83,57 @@ class Config:
     def validate(self) -> None:
         """Raise a ValueError naming the first bad field."""
         if self.algo not in agent_registry:
-            raise ValueError(f"unknown algo {self.algo!r}; expected one of "
-                             f"{agent_registry.canonical_names()}")
+            raise ValueError(
+                f"unknown algo {self.algo!r}; expected one of {agent_registry.canonical_names()}"
+            )
         if not 0.0 <= self.gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
-        for name in ("total_steps", "batch_size", "buffer_size", "train_freq", "gradient_steps",
-                     "n_envs", "eval_episodes", "final_eval_episodes"):
+        for name in (
+            "total_steps",
+            "batch_size",
+            "buffer_size",
+            "train_freq",
+            "gradient_steps",
+            "n_envs",
+            "eval_episodes",
+            "final_eval_episodes",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, "
-                                 f"got {value!r}")
-        for name in ("learning_starts", "target_update_interval", "eval_every",
-                     "checkpoint_every"):
+                raise ValueError(
+                    f"{name.replace('_', '-')} must be a positive integer, got {value!r}"
+                )
+        for name in ("learning_starts", "target_update_interval", "eval_every", "checkpoint_every"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+                raise ValueError(
+                    f"{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}"
+                )
         if self.batch_size > self.buffer_size:
-            raise ValueError(f"batch-size ({self.batch_size}) must not exceed buffer-size "
-                             f"({self.buffer_size})")
-        if self.learning_rate <= 0 or (self.learning_rate_end is not None and
-                                       self.learning_rate_end < 0):
-            raise ValueError(f"learning-rate must be > 0 (and learning-rate-end >= 0), got "
-                             f"{self.learning_rate}, {self.learning_rate_end}")
+            raise ValueError(
+                f"batch-size ({self.batch_size}) must not exceed buffer-size ({self.buffer_size})"
+            )
+        if self.learning_rate <= 0 or (
+            self.learning_rate_end is not None and self.learning_rate_end < 0
+        ):
+            raise ValueError(
+                f"learning-rate must be > 0 (and learning-rate-end >= 0), got "
+                f"{self.learning_rate}, {self.learning_rate_end}"
+            )
         if not 0.0 < self.tau <= 1.0:
             raise ValueError(f"tau must be in (0, 1], got {self.tau}")
         if not 0.0 < self.exploration_fraction <= 1.0:
-            raise ValueError(f"exploration-fraction must be in (0, 1], got "
-                             f"{self.exploration_fraction}")
+            raise ValueError(
+                f"exploration-fraction must be in (0, 1], got {self.exploration_fraction}"
+            )
         for name in ("exploration_initial_eps", "exploration_final_eps"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name.replace('_', '-')} must be in [0, 1], got "
-                                 f"{getattr(self, name)}")
+                raise ValueError(
+                    f"{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}"
+                )
         if not self.net_arch or any(n < 1 for n in self.net_arch):
             raise ValueError(f"net-arch must list positive layer sizes, got {self.net_arch}")
+        if self.solved_lr_factor is not None and not 0.0 <= self.solved_lr_factor <= 1.0:
+            raise ValueError(f"solved-lr-factor must be in [0, 1], got {self.solved_lr_factor}")
         if self.max_grad_norm < 0:
             raise ValueError(f"max-grad-norm must be >= 0, got {self.max_grad_norm}")
         import rlnn
@@ -125,33 +148,75 @@ class Config:
 
 # Tuned presets (the rest of the fields keep the Config defaults).
 PRESETS: dict[str, dict[str, Any]] = {
+    # Tuned on seeds 0-4 for both dqn and ddqn (README): rl-baselines3-zoo's collection
+    # rhythm (train every 128 steps, half as many gradient steps, target synced between
+    # phases), a larger batch, shorter exploration, a learning rate decaying to 0, cut tenfold
+    # at each evaluation that reaches the reward threshold so that a solved policy stays solved.
     "CartPole-v1": {
-        "total_steps": 50_000, "learning_rate": 2.3e-3, "learning_rate_end": 0.0,
-        "batch_size": 64, "buffer_size": 100_000, "learning_starts": 1000, "gamma": 0.99,
-        "train_freq": 256, "gradient_steps": 128, "target_update_interval": 10,
-        "exploration_fraction": 0.16, "exploration_final_eps": 0.04, "net_arch": [256, 256],
+        "total_steps": 50_000,
+        "learning_rate": 2.3e-3,
+        "learning_rate_end": 0.0,
+        "batch_size": 128,
+        "buffer_size": 100_000,
+        "learning_starts": 1000,
+        "gamma": 0.99,
+        "train_freq": 128,
+        "gradient_steps": 64,
+        "target_update_interval": 10,
+        "exploration_fraction": 0.05,
+        "exploration_final_eps": 0.01,
+        "net_arch": [256, 256],
+        "solved_lr_factor": 0.1,
         "eval_every": 2500,
+        "eval_episodes": 10,
     },
     "rlnn/Chain-v0": {
-        "total_steps": 4000, "learning_rate": 3e-3, "learning_rate_end": 0.0, "batch_size": 32,
-        "buffer_size": 5000, "learning_starts": 200, "gamma": 0.9, "train_freq": 1,
-        "target_update_interval": 100, "exploration_fraction": 0.5,
-        "exploration_final_eps": 0.2, "net_arch": [32], "eval_every": 1000,
-        "checkpoint_every": 0, "loss": "mse",
+        "total_steps": 4000,
+        "learning_rate": 3e-3,
+        "learning_rate_end": 0.0,
+        "batch_size": 32,
+        "buffer_size": 5000,
+        "learning_starts": 200,
+        "gamma": 0.9,
+        "train_freq": 1,
+        "target_update_interval": 100,
+        "exploration_fraction": 0.5,
+        "exploration_final_eps": 0.2,
+        "net_arch": [32],
+        "eval_every": 1000,
+        "checkpoint_every": 0,
+        "loss": "mse",
     },
     "rlnn/GridWorld-v0": {
-        "total_steps": 20_000, "learning_rate": 2e-3, "learning_rate_end": 0.0,
-        "batch_size": 64, "buffer_size": 20_000, "learning_starts": 500, "gamma": 0.99,
-        "train_freq": 1, "target_update_interval": 250, "exploration_fraction": 0.5,
-        "exploration_final_eps": 0.1, "net_arch": [64], "eval_every": 2000,
+        "total_steps": 20_000,
+        "learning_rate": 2e-3,
+        "learning_rate_end": 0.0,
+        "batch_size": 64,
+        "buffer_size": 20_000,
+        "learning_starts": 500,
+        "gamma": 0.99,
+        "train_freq": 1,
+        "target_update_interval": 250,
+        "exploration_fraction": 0.5,
+        "exploration_final_eps": 0.1,
+        "net_arch": [64],
+        "eval_every": 2000,
         "checkpoint_every": 0,
     },
 }
 DEFAULT_PRESET: dict[str, Any] = {
     # rl-baselines3-zoo's settings for the classic-control tasks (Acrobot, MountainCar).
-    "total_steps": 100_000, "learning_rate": 6.3e-4, "batch_size": 128, "buffer_size": 50_000,
-    "learning_starts": 0, "gamma": 0.99, "train_freq": 4, "gradient_steps": 1,
-    "target_update_interval": 250, "exploration_fraction": 0.12, "exploration_final_eps": 0.1,
+    "total_steps": 100_000,
+    "learning_rate": 6.3e-4,
+    "batch_size": 128,
+    "buffer_size": 50_000,
+    "learning_starts": 0,
+    "gamma": 0.99,
+    "train_freq": 4,
+    "gradient_steps": 1,
+    "target_update_interval": 250,
+    "exploration_fraction": 0.12,
+    "exploration_final_eps": 0.1,
     "net_arch": [256, 256],
 }
 
@@ -172,16 +237,28 @@ def learning_rate_spec(config: Config) -> float | dict[str, Any]:
         return config.learning_rate
     iterations = max((config.total_steps - config.learning_starts) // config.n_envs, 1)
     updates = max(iterations // config.train_freq * config.gradient_steps, 1)
-    return {"name": "linear", "start": config.learning_rate, "end": config.learning_rate_end,
-            "duration": updates}
+    return {
+        "name": "linear",
+        "start": config.learning_rate,
+        "end": config.learning_rate_end,
+        "duration": updates,
+    }
 
 
 def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN:
     """Wire the agent of ``config`` for the given spaces."""
     cls = agent_registry.lookup(config.algo)
-    return cls(observation_space, action_space, gamma=config.gamma,
-               seed=int(np.random.SeedSequence(config.seed).generate_state(1)[0]),
-               net_arch=config.net_arch, activation=config.activation,
-               learning_rate=learning_rate_spec(config), optimizer=config.optimizer,
-               loss=config.loss, max_grad_norm=config.max_grad_norm or None, tau=config.tau,
-               target_network=config.target_update_interval > 0)
+    return cls(
+        observation_space,
+        action_space,
+        gamma=config.gamma,
+        seed=int(np.random.SeedSequence(config.seed).generate_state(1)[0]),
+        net_arch=config.net_arch,
+        activation=config.activation,
+        learning_rate=learning_rate_spec(config),
+        optimizer=config.optimizer,
+        loss=config.loss,
+        max_grad_norm=config.max_grad_norm or None,
+        tau=config.tau,
+        target_network=config.target_update_interval > 0,
+    )

@@ -18,12 +18,22 @@ from rlnn.registry import Registry
 registry: Registry[DQN] = Registry("algo")
 
 
-def build_q_network(obs_dim: int, n_actions: int, net_arch: list[int] | tuple[int, ...],
-                    activation: str = "relu", rng: np.random.Generator | int | None = None,
-                    weight_init: Any = "torch_default") -> rlnn.Sequential:
+def build_q_network(
+    obs_dim: int,
+    n_actions: int,
+    net_arch: list[int] | tuple[int, ...],
+    activation: str = "relu",
+    rng: np.random.Generator | int | None = None,
+    weight_init: Any = "torch_default",
+) -> rlnn.Sequential:
     """An MLP from observations to one Q-value per action (PyTorch's default init)."""
-    return rlnn.mlp([obs_dim, *net_arch, n_actions], activation=activation, seed=rng,
-                    weight_init=weight_init, bias_init="zeros")
+    return rlnn.mlp(
+        [obs_dim, *net_arch, n_actions],
+        activation=activation,
+        seed=rng,
+        weight_init=weight_init,
+        bias_init="zeros",
+    )
 
 
 @registry.register("dqn")
@@ -48,18 +58,30 @@ class DQN:
         network: a prebuilt online network (then net_arch and activation are ignored).
     """
 
-    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space,
-                 gamma: float = 0.99, seed: int | None = None,
-                 net_arch: list[int] | tuple[int, ...] = (64, 64), activation: str = "relu",
-                 learning_rate: Any = 1e-3, optimizer: Any = "adam", loss: Any = "huber",
-                 max_grad_norm: float | None = 10.0, tau: float = 1.0,
-                 target_network: bool = True, network: rlnn.Layer | None = None) -> None:
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        gamma: float = 0.99,
+        seed: int | None = None,
+        net_arch: list[int] | tuple[int, ...] = (64, 64),
+        activation: str = "relu",
+        learning_rate: Any = 1e-3,
+        optimizer: Any = "adam",
+        loss: Any = "huber",
+        max_grad_norm: float | None = 10.0,
+        tau: float = 1.0,
+        target_network: bool = True,
+        network: rlnn.Layer | None = None,
+    ) -> None:
         if not isinstance(action_space, spaces.Discrete):
-            raise ValueError(f"{type(self).__name__} needs a Discrete action space, "
-                             f"got {action_space}")
+            raise ValueError(
+                f"{type(self).__name__} needs a Discrete action space, got {action_space}"
+            )
         if not isinstance(observation_space, spaces.Box):
-            raise ValueError(f"{type(self).__name__} needs a Box observation space, "
-                             f"got {observation_space}")
+            raise ValueError(
+                f"{type(self).__name__} needs a Box observation space, got {observation_space}"
+            )
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"{type(self).__name__}: gamma must be in [0, 1], got {gamma}")
         if not 0.0 < tau <= 1.0:
@@ -71,13 +93,19 @@ class DQN:
         seeds = np.random.SeedSequence(seed)
         init_seed, act_seed = seeds.spawn(2)
         obs_dim = int(np.prod(observation_space.shape))
-        self.online = network if network is not None else build_q_network(
-            obs_dim, self.n_actions, net_arch, activation, np.random.default_rng(init_seed))
+        self.online = (
+            network
+            if network is not None
+            else build_q_network(
+                obs_dim, self.n_actions, net_arch, activation, np.random.default_rng(init_seed)
+            )
+        )
         self.target = copy.deepcopy(self.online) if target_network else self.online
         self.target.eval()
         opt_spec = optimizer if isinstance(optimizer, dict) else {"name": optimizer}
-        self.optimizer = rlnn.optimizers.get({**opt_spec, "lr": learning_rate},
-                                             self.online.parameters())
+        self.optimizer = rlnn.optimizers.get(
+            {**opt_spec, "lr": learning_rate}, self.online.parameters()
+        )
         self.loss = rlnn.losses.get(loss)
         self.rng = np.random.default_rng(act_seed)
         self.updates = 0
@@ -98,16 +126,18 @@ class DQN:
         actions = self.online.predict(states).argmax(axis=1)
         if epsilon > 0.0:
             explore = self.rng.random(len(actions)) < epsilon
-            actions = np.where(explore, self.rng.integers(self.n_actions, size=len(actions)),
-                               actions)
+            actions = np.where(
+                explore, self.rng.integers(self.n_actions, size=len(actions)), actions
+            )
         return actions
 
     # learning ------------------------------------------------------------------------
     def bellman_targets(self, batch: Batch) -> Array:
         """``r + γ·(1 - terminated)·max_a' Q_target(s', a')`` for each transition, (batch,)."""
         gamma = self.gamma if batch.discounts is None else batch.discounts
-        return dqn_target(batch.rewards, batch.terminated, self.target.predict(batch.next_states),
-                          gamma)
+        return dqn_target(
+            batch.rewards, batch.terminated, self.target.predict(batch.next_states), gamma
+        )
 
     def update(self, batch: Batch) -> dict[str, Any]:
         """One gradient step on the loss between Q(s, a) of the taken actions and the targets.
@@ -129,32 +159,47 @@ class DQN:
         grad_q = np.zeros_like(q)
         grad_q[rows, batch.actions] = self.loss.backward(q_taken, targets, batch.weights)
         self.online.backward(grad_q)
-        grad_norm = (rlnn.clip_grad_norm(self.online.parameters(), self.max_grad_norm)
-                     if self.max_grad_norm else float("nan"))
+        grad_norm = (
+            rlnn.clip_grad_norm(self.online.parameters(), self.max_grad_norm)
+            if self.max_grad_norm
+            else float("nan")
+        )
         if not np.isfinite(loss):
             raise FloatingPointError(f"non-finite loss {loss}")
         self.optimizer.step()
         self.updates += 1
-        return {"td_loss": loss, "q_values": float(q_taken.mean()), "grad_norm": grad_norm,
-                "td_errors": q_taken - targets}
+        return {
+            "td_loss": loss,
+            "q_values": float(q_taken.mean()),
+            "grad_norm": grad_norm,
+            "td_errors": q_taken - targets,
+        }
 
     def sync_target(self) -> None:
         """Hard copy (tau = 1) or Polyak averaging of the online weights into the target;
         buffers (BatchNorm statistics) are copied. A no-op without a target network."""
         if self.target is self.online:
             return
-        polyak_update([p.value for p in self.target.parameters()],
-                      [p.value for p in self.online.parameters()], self.tau)
-        for t, o in zip(self.target.buffers().values(), self.online.buffers().values(),
-                        strict=True):
+        polyak_update(
+            [p.value for p in self.target.parameters()],
+            [p.value for p in self.online.parameters()],
+            self.tau,
+        )
+        for t, o in zip(
+            self.target.buffers().values(), self.online.buffers().values(), strict=True
+        ):
             np.copyto(t, o)
 
     # state ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Both networks, the optimizer, the update count and the exploration generator."""
-        return {"online": self.online.state_dict(), "target": self.target.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "updates": self.updates,
-                "rng": self.rng.bit_generator.state}
+        return {
+            "online": self.online.state_dict(),
+            "target": self.target.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "updates": self.updates,
+            "rng": self.rng.bit_generator.state,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.online.load_state_dict(state["online"])
@@ -169,8 +214,13 @@ class DQN:
         self.online.save(path)
 
     @classmethod
-    def load(cls, path: str | Path, observation_space: spaces.Space,
-             action_space: spaces.Space, **kwargs: Any) -> DQN:
+    def load(
+        cls,
+        path: str | Path,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        **kwargs: Any,
+    ) -> DQN:
         """An agent whose online (and target) network is the one saved at ``path``."""
         return cls(observation_space, action_space, network=rlnn.load(path), **kwargs)
 
@@ -182,6 +232,10 @@ class DoubleDQN(DQN):
 
     def bellman_targets(self, batch: Batch) -> Array:
         gamma = self.gamma if batch.discounts is None else batch.discounts
-        return double_dqn_target(batch.rewards, batch.terminated,
-                                 self.online.predict(batch.next_states),
-                                 self.target.predict(batch.next_states), gamma)
+        return double_dqn_target(
+            batch.rewards,
+            batch.terminated,
+            self.online.predict(batch.next_states),
+            self.target.predict(batch.next_states),
+            gamma,
+        )

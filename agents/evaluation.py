@@ -8,8 +8,9 @@ import numpy as np
 from agents.dqn import DQN
 
 
-def evaluate(agent: DQN, envs_list: list[gym.Env], seeds: list[int],
-             max_steps: int = 1_000_000) -> np.ndarray:
+def evaluate(
+    agent: DQN, envs_list: list[gym.Env], seeds: list[int], max_steps: int = 1_000_000
+) -> np.ndarray:
     """Run one greedy episode per env (each reset with its seed) and return the returns.
 
     All unfinished episodes advance together: one batched forward pass per step.

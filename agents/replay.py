@@ -64,9 +64,13 @@ class ReplayBuffer:
         seed: seed (or generator) of the sampling generator.
     """
 
-    def __init__(self, capacity: int, observation_shape: tuple[int, ...],
-                 observation_dtype: Any = np.float32,
-                 seed: int | np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        observation_shape: tuple[int, ...],
+        observation_dtype: Any = np.float32,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
         if not isinstance(capacity, int | np.integer) or capacity < 1:
             raise ValueError(f"ReplayBuffer: capacity must be a positive integer, got {capacity!r}")
         self.capacity = int(capacity)
@@ -105,13 +109,15 @@ class ReplayBuffer:
         self.size = min(self.size + 1, self.capacity)
         return i
 
-    def add_batch(self, states: Array, actions: Array, rewards: Array, next_states: Array,
-                  terminated: Array) -> Array:
+    def add_batch(
+        self, states: Array, actions: Array, rewards: Array, next_states: Array, terminated: Array
+    ) -> Array:
         """Store n transitions at once (one per vector-env copy); returns their slots."""
         n = len(actions)
         if n > self.capacity:
-            raise ValueError(f"ReplayBuffer.add_batch: {n} transitions exceed capacity "
-                             f"{self.capacity}")
+            raise ValueError(
+                f"ReplayBuffer.add_batch: {n} transitions exceed capacity {self.capacity}"
+            )
         slots = (self.position + np.arange(n)) % self.capacity
         self.states[slots] = states
         self.actions[slots] = actions
@@ -124,9 +130,14 @@ class ReplayBuffer:
 
     def gather(self, indices: Array) -> Batch:
         """The transitions at ``indices`` as a :class:`Batch`."""
-        return Batch(self.states[indices], self.actions[indices], self.rewards[indices],
-                     self.next_states[indices], self.terminated[indices].astype(np.float32),
-                     indices=indices)
+        return Batch(
+            self.states[indices],
+            self.actions[indices],
+            self.rewards[indices],
+            self.next_states[indices],
+            self.terminated[indices].astype(np.float32),
+            indices=indices,
+        )
 
     def sample(self, batch_size: int) -> Batch:
         """Sample ``batch_size`` transitions uniformly (with replacement) with own generator.
@@ -135,24 +146,33 @@ class ReplayBuffer:
             ValueError: the buffer holds fewer than ``batch_size`` transitions.
         """
         if batch_size > self.size:
-            raise ValueError(f"ReplayBuffer.sample: asked for {batch_size} transitions but the "
-                             f"buffer holds {self.size}")
+            raise ValueError(
+                f"ReplayBuffer.sample: asked for {batch_size} transitions but the "
+                f"buffer holds {self.size}"
+            )
         return self.gather(self.rng.integers(0, self.size, size=batch_size))
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly: the filled part of each field, the write
         position, the size and the sampling generator's state."""
         n = self.size
-        return {"states": self.states[:n].copy(), "actions": self.actions[:n].copy(),
-                "rewards": self.rewards[:n].copy(), "next_states": self.next_states[:n].copy(),
-                "terminated": self.terminated[:n].copy(), "position": self.position,
-                "size": self.size, "rng": self.rng.bit_generator.state}
+        return {
+            "states": self.states[:n].copy(),
+            "actions": self.actions[:n].copy(),
+            "rewards": self.rewards[:n].copy(),
+            "next_states": self.next_states[:n].copy(),
+            "terminated": self.terminated[:n].copy(),
+            "position": self.position,
+            "size": self.size,
+            "rng": self.rng.bit_generator.state,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         n = int(state["size"])
         if n > self.capacity:
-            raise ValueError(f"ReplayBuffer.load_state_dict: {n} transitions exceed capacity "
-                             f"{self.capacity}")
+            raise ValueError(
+                f"ReplayBuffer.load_state_dict: {n} transitions exceed capacity {self.capacity}"
+            )
         for name in ("states", "actions", "rewards", "next_states", "terminated"):
             getattr(self, name)[:n] = state[name]
         self.position, self.size = int(state["position"]), n
@@ -160,6 +180,8 @@ class ReplayBuffer:
 
     def __repr__(self) -> str:
         per = self.nbytes / self.capacity
-        return (f"{type(self).__name__}({self.size}/{self.capacity} transitions, "
-                f"obs {self.observation_shape} {self.observation_dtype}, "
-                f"{self.size * per / 2**20:.2f} MiB held of {self.nbytes / 2**20:.2f} MiB)")
+        return (
+            f"{type(self).__name__}({self.size}/{self.capacity} transitions, "
+            f"obs {self.observation_shape} {self.observation_dtype}, "
+            f"{self.size * per / 2**20:.2f} MiB held of {self.nbytes / 2**20:.2f} MiB)"
+        )

@@ -7,8 +7,9 @@ import numpy as np
 from rlnn._typing import Array
 
 
-def dqn_target(rewards: Array, terminated: Array, next_q_target: Array,
-               gamma: float | Array) -> Array:
+def dqn_target(
+    rewards: Array, terminated: Array, next_q_target: Array, gamma: float | Array
+) -> Array:
     """``r + γ·(1 - terminated)·max_a' Q_target(s', a')`` (Mnih et al., 2015).
 
     Args:
@@ -24,8 +25,13 @@ def dqn_target(rewards: Array, terminated: Array, next_q_target: Array,
     return (rewards + gamma * (1.0 - terminated) * next_v).astype(next_q_target.dtype, copy=False)
 
 
-def double_dqn_target(rewards: Array, terminated: Array, next_q_online: Array,
-                      next_q_target: Array, gamma: float | Array) -> Array:
+def double_dqn_target(
+    rewards: Array,
+    terminated: Array,
+    next_q_online: Array,
+    next_q_target: Array,
+    gamma: float | Array,
+) -> Array:
     """``r + γ·(1 - terminated)·Q_target(s', argmax_a' Q_online(s', a'))`` (van Hasselt et al.,
     2016): the online network chooses the action, the target network values it.
 

@@ -4,7 +4,6 @@ checkpoints, logging); the agent owns only the networks and the update."""
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 import time
@@ -55,8 +54,13 @@ class SingleEnv:
             episode = {k: np.array([v]) for k, v in info["episode"].items()}
             info = {"final_obs": obs[None], "final_info": {"episode": episode}}
             obs, _ = self.env.reset()
-        return (obs[None], np.array([reward], dtype=np.float32), np.array([terminated]),
-                np.array([truncated]), info)
+        return (
+            obs[None],
+            np.array([reward], dtype=np.float32),
+            np.array([terminated]),
+            np.array([truncated]),
+            info,
+        )
 
     def close(self) -> None:
         self.env.close()
@@ -73,6 +77,7 @@ class RunState:
     recent_returns: list[float] = field(default_factory=list)
     evaluations: list[tuple[int, float, float]] = field(default_factory=list)
     first_solved_step: int | None = None
+    first_solved_wall_seconds: float | None = None
     best_eval_mean_return: float | None = None
     last_metrics: dict[str, float] = field(default_factory=dict)
 
@@ -90,8 +95,9 @@ def find_or_create_run_dir(config: Config) -> Path:
     if config.resume:
         existing = sorted(p for p in root.glob(f"{prefix}__*") if latest_checkpoint(p))
         if not existing:
-            raise ValueError(f"--resume: no run directory with a checkpoint matches "
-                             f"{root / prefix}__*")
+            raise ValueError(
+                f"--resume: no run directory with a checkpoint matches {root / prefix}__*"
+            )
         return existing[-1]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = root / f"{prefix}__{stamp}"
@@ -126,15 +132,23 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
     config.validate()
     train_env = _make_train_env(config)
     obs_space, act_space = train_env.single_observation_space, train_env.single_action_space
-    threshold = (train_env.spec.reward_threshold if train_env.spec is not None else None)
-    eval_envs = [envs.make(config.env) for _ in range(max(config.eval_episodes,
-                                                          config.final_eval_episodes))]
+    threshold = train_env.spec.reward_threshold if train_env.spec is not None else None
+    eval_envs = [
+        envs.make(config.env) for _ in range(max(config.eval_episodes, config.final_eval_episodes))
+    ]
     run_dir = find_or_create_run_dir(config)
     agent = make_agent(config, obs_space, act_space)
-    buffer = ReplayBuffer(config.buffer_size, obs_space.shape, obs_space.dtype,
-                          seed=np.random.SeedSequence([config.seed, 1]))
-    epsilon = rlnn.schedules.Linear(config.exploration_initial_eps, config.exploration_final_eps,
-                                    max(int(config.exploration_fraction * config.total_steps), 1))
+    buffer = ReplayBuffer(
+        config.buffer_size,
+        obs_space.shape,
+        obs_space.dtype,
+        seed=np.random.SeedSequence([config.seed, 1]),
+    )
+    epsilon = rlnn.schedules.Linear(
+        config.exploration_initial_eps,
+        config.exploration_final_eps,
+        max(int(config.exploration_fraction * config.total_steps), 1),
+    )
     state = RunState()
     obs = None
     checkpoint = latest_checkpoint(run_dir) if config.resume else None
@@ -145,8 +159,10 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
         train_env, obs, state = saved["env"], saved["obs"], saved["run"]
     else:
         obs, _ = train_env.reset(seed=config.seed)
-        atomic_write(run_dir / "config.json",
-                     lambda f: f.write(json.dumps(config.to_dict(), indent=2).encode()))
+        atomic_write(
+            run_dir / "config.json",
+            lambda f: f.write(json.dumps(config.to_dict(), indent=2).encode()),
+        )
     own_logger = logger is None
     logger = logger or TensorBoardLogger(str(run_dir))
     if checkpoint is None:
@@ -155,9 +171,18 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
     n = config.n_envs
 
     def do_checkpoint() -> Path:
-        return save_checkpoint(run_dir, state.step, {
-            "config": config.to_dict(), "agent": agent.state_dict(),
-            "buffer": buffer.state_dict(), "env": train_env, "obs": obs, "run": state})
+        return save_checkpoint(
+            run_dir,
+            state.step,
+            {
+                "config": config.to_dict(),
+                "agent": agent.state_dict(),
+                "buffer": buffer.state_dict(),
+                "env": train_env,
+                "obs": obs,
+                "run": state,
+            },
+        )
 
     def do_evaluation(episodes: int, index: int) -> tuple[float, float]:
         seeds = [10_000 + config.seed * 1_000_003 + index * episodes + k for k in range(episodes)]
@@ -219,17 +244,24 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                         logger.scalar(f"losses/{key}", state.last_metrics[key], state.step)
                     logger.scalar("charts/learning_rate", agent.optimizer.current_lr(), state.step)
                 progress.update(LOG_INTERVAL * ((state.step - progress.n) // LOG_INTERVAL))
-                progress.set_postfix(ret=f"{np.mean(state.recent_returns or [0]):.1f}",
-                                     eps=f"{epsilon(state.step):.3f}", sps=f"{sps:.0f}")
+                progress.set_postfix(
+                    ret=f"{np.mean(state.recent_returns or [0]):.1f}",
+                    eps=f"{epsilon(state.step):.3f}",
+                    sps=f"{sps:.0f}",
+                )
             # evaluate and checkpoint
             if config.eval_every and state.step % config.eval_every < n:
                 mean, std = do_evaluation(config.eval_episodes, len(state.evaluations))
-                _log_histograms(logger, agent, buffer.states[:min(len(buffer), 256)], state.step)
+                _log_histograms(logger, agent, buffer.states[: min(len(buffer), 256)], state.step)
                 state.evaluations.append((state.step, mean, std))
                 logger.scalar("eval/mean_return", mean, state.step)
                 logger.scalar("eval/std_return", std, state.step)
-                if threshold is not None and mean >= threshold and state.first_solved_step is None:
-                    state.first_solved_step = state.step
+                if threshold is not None and mean >= threshold:
+                    if state.first_solved_step is None:
+                        state.first_solved_step = state.step
+                        state.first_solved_wall_seconds = base_wall + time.perf_counter() - started
+                    if config.solved_lr_factor is not None:
+                        agent.optimizer.lr_factor *= config.solved_lr_factor
                 if state.best_eval_mean_return is None or mean > state.best_eval_mean_return:
                     state.best_eval_mean_return = mean
             if config.checkpoint_every and state.step % config.checkpoint_every < n:
@@ -245,21 +277,33 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
         for env in eval_envs:
             env.close()
     summary = {
-        "env": config.env, "algo": config.algo, "seed": config.seed,
-        "total_steps": state.step, "wall_seconds": round(state.wall_seconds, 3),
+        "env": config.env,
+        "algo": config.algo,
+        "seed": config.seed,
+        "total_steps": state.step,
+        "wall_seconds": round(state.wall_seconds, 3),
         "steps_per_second": round(state.step / max(state.wall_seconds, 1e-9), 1),
-        "eval_mean_return": final_mean, "eval_std_return": final_std,
+        "eval_mean_return": final_mean,
+        "eval_std_return": final_std,
         "first_solved_step": state.first_solved_step,
+        "first_solved_wall_seconds": state.first_solved_wall_seconds,
         "best_eval_mean_return": state.best_eval_mean_return,
-        "reward_threshold": threshold, "episodes": state.episodes,
-        "evaluations": [list(e) for e in state.evaluations], "run_dir": str(run_dir),
+        "reward_threshold": threshold,
+        "episodes": state.episodes,
+        "evaluations": [list(e) for e in state.evaluations],
+        "run_dir": str(run_dir),
     }
-    atomic_write(run_dir / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
+    atomic_write(
+        run_dir / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode())
+    )
     logger.scalar("eval/final_mean_return", final_mean, state.step)
-    logger.hparams({k: v for k, v in config.to_dict().items() if k not in ("logdir", "quiet",
-                                                                           "resume")},
-                   {"eval/final_mean_return": final_mean,
-                    "eval/first_solved_step": float(state.first_solved_step or -1)})
+    logger.hparams(
+        {k: v for k, v in config.to_dict().items() if k not in ("logdir", "quiet", "resume")},
+        {
+            "eval/final_mean_return": final_mean,
+            "eval/first_solved_step": float(state.first_solved_step or -1),
+        },
+    )
     if own_logger:
         logger.close()
     return summary
@@ -268,5 +312,11 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
 def _progress(config: Config, initial: int) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=config.total_steps, initial=initial, unit="step", desc=config.env,
-                disable=config.quiet or not sys.stderr.isatty(), leave=False)
+    return tqdm(
+        total=config.total_steps,
+        initial=initial,
+        unit="step",
+        desc=config.env,
+        disable=config.quiet or not sys.stderr.isatty(),
+        leave=False,
+    )

@@ -36,10 +36,22 @@ class ChainEnv(TabularEnv):
                 continue
             left = max(s - 1, 0)
             right = s + 1
-            self.model.append([[(1.0, left, 0.0, False)],
-                               [(1.0, right, self.reward if self.terminal[right] else 0.0,
-                                 bool(self.terminal[right]))]])
+            self.model.append(
+                [
+                    [(1.0, left, 0.0, False)],
+                    [
+                        (
+                            1.0,
+                            right,
+                            self.reward if self.terminal[right] else 0.0,
+                            bool(self.terminal[right]),
+                        )
+                    ],
+                ]
+            )
 
     def render(self) -> str:
-        return "".join("A" if s == self.state else ("G" if self.terminal[s] else ".")
-                       for s in range(self.n_states))
+        return "".join(
+            "A" if s == self.state else ("G" if self.terminal[s] else ".")
+            for s in range(self.n_states)
+        )

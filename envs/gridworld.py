@@ -28,9 +28,16 @@ class GridWorldEnv(TabularEnv):
     scaled to [0, 1]).
     """
 
-    def __init__(self, layout: tuple[str, ...] | list[str] = DEFAULT_LAYOUT, slip: float = 0.0,
-                 step_reward: float = -0.01, goal_reward: float = 1.0, pit_reward: float = -1.0,
-                 observation: str = "onehot", render_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        layout: tuple[str, ...] | list[str] = DEFAULT_LAYOUT,
+        slip: float = 0.0,
+        step_reward: float = -0.01,
+        goal_reward: float = 1.0,
+        pit_reward: float = -1.0,
+        observation: str = "onehot",
+        render_mode: str | None = None,
+    ) -> None:
         rows = [str(r) for r in layout]
         if not rows or len({len(r) for r in rows}) != 1:
             raise ValueError("GridWorldEnv: layout must be non-empty rows of equal length")
@@ -38,21 +45,25 @@ class GridWorldEnv(TabularEnv):
         if text.count("S") != 1 or text.count("G") < 1:
             raise ValueError("GridWorldEnv: layout needs exactly one 'S' and at least one 'G'")
         if set(text) - set("SGP#."):
-            raise ValueError(f"GridWorldEnv: layout may only use 'S', 'G', 'P', '#', '.'; "
-                             f"got {sorted(set(text) - set('SGP#.'))}")
+            raise ValueError(
+                f"GridWorldEnv: layout may only use 'S', 'G', 'P', '#', '.'; "
+                f"got {sorted(set(text) - set('SGP#.'))}"
+            )
         if not 0 <= slip <= 1:
             raise ValueError(f"GridWorldEnv: slip must be in [0, 1], got {slip}")
         if observation not in ("onehot", "coordinates"):
-            raise ValueError(f"GridWorldEnv: observation must be 'onehot' or 'coordinates', "
-                             f"got {observation!r}")
+            raise ValueError(
+                f"GridWorldEnv: observation must be 'onehot' or 'coordinates', got {observation!r}"
+            )
         self.layout, self.height, self.width = tuple(rows), len(rows), len(rows[0])
         super().__init__(self.height * self.width, 4, render_mode)
         self.slip, self.step_reward = float(slip), float(step_reward)
         self.goal_reward, self.pit_reward = float(goal_reward), float(pit_reward)
         self.observation_kind = observation
         n = self.n_states
-        self.observation_space = spaces.Box(0.0, 1.0, shape=(n if observation == "onehot" else 2,),
-                                            dtype=np.float32)
+        self.observation_space = spaces.Box(
+            0.0, 1.0, shape=(n if observation == "onehot" else 2,), dtype=np.float32
+        )
         cell = lambda s: text[s]  # noqa: E731
         self.walls = np.array([cell(s) == "#" for s in range(n)])
         self.terminal = np.array([cell(s) in "GP" for s in range(n)])
@@ -69,14 +80,18 @@ class GridWorldEnv(TabularEnv):
 
     def _reward(self, state: int) -> float:
         kind = self.layout[state // self.width][state % self.width]
-        return self.step_reward + (self.goal_reward if kind == "G" else
-                                   self.pit_reward if kind == "P" else 0.0)
+        return self.step_reward + (
+            self.goal_reward if kind == "G" else self.pit_reward if kind == "P" else 0.0
+        )
 
     def _outcomes(self, state: int, action: int):
         if self.terminal[state] or self.walls[state]:
             return [(1.0, state, 0.0, bool(self.terminal[state]))]
-        directions = [(1 - self.slip, action), (self.slip / 2, (action + 1) % 4),
-                      (self.slip / 2, (action + 3) % 4)]
+        directions = [
+            (1 - self.slip, action),
+            (self.slip / 2, (action + 1) % 4),
+            (self.slip / 2, (action + 3) % 4),
+        ]
         merged: dict[int, float] = {}
         for p, direction in directions:
             if p > 0:
@@ -88,8 +103,9 @@ class GridWorldEnv(TabularEnv):
         if self.observation_kind == "onehot":
             return super().observe(state)
         row, col = divmod(state, self.width)
-        return np.array([row / max(self.height - 1, 1), col / max(self.width - 1, 1)],
-                        dtype=np.float32)
+        return np.array(
+            [row / max(self.height - 1, 1), col / max(self.width - 1, 1)], dtype=np.float32
+        )
 
     def free_states(self) -> list[int]:
         """Non-wall, non-terminal states: where a policy chooses actions."""
@@ -98,6 +114,10 @@ class GridWorldEnv(TabularEnv):
     def render(self) -> str:
         rows = []
         for r in range(self.height):
-            rows.append("".join("A" if r * self.width + c == self.state else self.layout[r][c]
-                                for c in range(self.width)))
+            rows.append(
+                "".join(
+                    "A" if r * self.width + c == self.state else self.layout[r][c]
+                    for c in range(self.width)
+                )
+            )
         return "\n".join(rows)

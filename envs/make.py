@@ -10,8 +10,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-SUPPORTED = ("the agents support a Discrete action space and a Box observation space "
-             "(Discrete observations are one-hot encoded)")
+SUPPORTED = (
+    "the agents support a Discrete action space and a Box observation space "
+    "(Discrete observations are one-hot encoded)"
+)
 
 
 class OneHotObservation(gym.ObservationWrapper):
@@ -32,8 +34,10 @@ def check_spaces(env_id: str, observation_space: spaces.Space, action_space: spa
     """Raise a ValueError naming the env and its spaces if the agents cannot serve them."""
     ok_obs = isinstance(observation_space, spaces.Box | spaces.Discrete)
     if not isinstance(action_space, spaces.Discrete) or not ok_obs:
-        raise ValueError(f"{env_id} has action space {action_space} and observation space "
-                         f"{observation_space}; {SUPPORTED}")
+        raise ValueError(
+            f"{env_id} has action space {action_space} and observation space "
+            f"{observation_space}; {SUPPORTED}"
+        )
 
 
 def _check_id(env_id: str) -> None:
@@ -44,23 +48,34 @@ def _check_id(env_id: str) -> None:
     raise ValueError(f"unknown environment id {env_id!r}{hint}")
 
 
-def make_single(env_id: str, render_mode: str | None = None,
-                max_episode_steps: int | None = None, **env_kwargs: Any) -> gym.Env:
+def make_single(
+    env_id: str,
+    render_mode: str | None = None,
+    max_episode_steps: int | None = None,
+    **env_kwargs: Any,
+) -> gym.Env:
     """One unseeded env with its spaces checked and episode statistics recorded."""
     import envs  # noqa: F401  (registers the rlnn/ environments)
 
     _check_id(env_id)
-    env = gym.make(env_id, render_mode=render_mode, max_episode_steps=max_episode_steps,
-                   **env_kwargs)
+    env = gym.make(
+        env_id, render_mode=render_mode, max_episode_steps=max_episode_steps, **env_kwargs
+    )
     check_spaces(env_id, env.observation_space, env.action_space)
     if isinstance(env.observation_space, spaces.Discrete):
         env = OneHotObservation(env)
     return gym.wrappers.RecordEpisodeStatistics(env)
 
 
-def make(env_id: str, seed: int | None = None, n_envs: int = 1, vectorization: str = "sync",
-         render_mode: str | None = None, max_episode_steps: int | None = None,
-         **env_kwargs: Any) -> gym.Env | gym.vector.VectorEnv:
+def make(
+    env_id: str,
+    seed: int | None = None,
+    n_envs: int = 1,
+    vectorization: str = "sync",
+    render_mode: str | None = None,
+    max_episode_steps: int | None = None,
+    **env_kwargs: Any,
+) -> gym.Env | gym.vector.VectorEnv:
     """Build a seeded environment (or vector environment) ready for the agents.
 
     Args:
@@ -93,8 +108,10 @@ def make(env_id: str, seed: int | None = None, n_envs: int = 1, vectorization: s
     make_single(env_id, **kwargs).close()  # fail fast, in this process, on a bad id or space
     vector_cls = gym.vector.SyncVectorEnv if vectorization == "sync" else gym.vector.AsyncVectorEnv
     # partial, not a lambda: a SyncVectorEnv then pickles (checkpoints hold the envs).
-    env = vector_cls([functools.partial(make_single, env_id, **kwargs) for _ in range(n_envs)],
-                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    env = vector_cls(
+        [functools.partial(make_single, env_id, **kwargs) for _ in range(n_envs)],
+        autoreset_mode=gym.vector.AutoresetMode.SAME_STEP,
+    )
     env.reset(seed=seed)
     env.action_space.seed(seed)
     return env

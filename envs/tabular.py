@@ -12,8 +12,12 @@ Transition = tuple[float, int, float, bool]
 """(probability, next_state, reward, terminated)."""
 
 
-def value_iteration(model: list[list[list[Transition]]], gamma: float, tol: float = 1e-12,
-                    max_iterations: int = 100_000) -> np.ndarray:
+def value_iteration(
+    model: list[list[list[Transition]]],
+    gamma: float,
+    tol: float = 1e-12,
+    max_iterations: int = 100_000,
+) -> np.ndarray:
     """Q* of a finite MDP: iterate ``Q(s,a) = Σ p·(r + γ·(1 - terminated)·max_a' Q(s',a'))``.
 
     Args:
@@ -30,9 +34,17 @@ def value_iteration(model: list[list[list[Transition]]], gamma: float, tol: floa
     q = np.zeros((n_states, n_actions))
     for _ in range(max_iterations):
         v = q.max(axis=1)
-        new_q = np.array([[sum(p * (r + gamma * (0.0 if done else v[s2]))
-                               for p, s2, r, done in model[s][a])
-                           for a in range(n_actions)] for s in range(n_states)])
+        new_q = np.array(
+            [
+                [
+                    sum(
+                        p * (r + gamma * (0.0 if done else v[s2])) for p, s2, r, done in model[s][a]
+                    )
+                    for a in range(n_actions)
+                ]
+                for s in range(n_states)
+            ]
+        )
         delta = np.max(np.abs(new_q - q))
         q = new_q
         if delta < tol:
@@ -54,8 +66,10 @@ class TabularEnv(gym.Env):
 
     def __init__(self, n_states: int, n_actions: int, render_mode: str | None = None) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"{type(self).__name__}: render_mode must be one of "
-                             f"{self.metadata['render_modes']}, got {render_mode!r}")
+            raise ValueError(
+                f"{type(self).__name__}: render_mode must be one of "
+                f"{self.metadata['render_modes']}, got {render_mode!r}"
+            )
         self.n_states, self.n_actions = n_states, n_actions
         self.action_space = spaces.Discrete(n_actions)
         self.render_mode = render_mode
@@ -78,13 +92,21 @@ class TabularEnv(gym.Env):
 
     def step(self, action: int):
         if not self.action_space.contains(action):
-            raise ValueError(f"{type(self).__name__}: invalid action {action!r}; expected an "
-                             f"integer in [0, {self.n_actions - 1}]")
+            raise ValueError(
+                f"{type(self).__name__}: invalid action {action!r}; expected an "
+                f"integer in [0, {self.n_actions - 1}]"
+            )
         outcomes = self.model[self.state][int(action)]
         probs = [p for p, *_ in outcomes]
         index = 0 if len(outcomes) == 1 else int(self.np_random.choice(len(outcomes), p=probs))
         _, self.state, reward, terminated = outcomes[index]
-        return self.observe(self.state), float(reward), bool(terminated), False, {"state": self.state}
+        return (
+            self.observe(self.state),
+            float(reward),
+            bool(terminated),
+            False,
+            {"state": self.state},
+        )
 
     def optimal_q(self, gamma: float) -> np.ndarray:
         """Q*(s, a) by value iteration, shape (n_states, n_actions); 0 in terminal states."""

@@ -30,8 +30,9 @@ class Callback:
 class _Monitor(Callback):
     def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
         if mode not in ("min", "max", "auto"):
-            raise ValueError(f"{type(self).__name__}: mode must be 'min', 'max' or 'auto', "
-                             f"got {mode!r}")
+            raise ValueError(
+                f"{type(self).__name__}: mode must be 'min', 'max' or 'auto', got {mode!r}"
+            )
         if mode == "auto":
             mode = "max" if any(k in monitor for k in ("acc", "r2")) else "min"
         self.monitor, self.mode = monitor, mode
@@ -40,8 +41,10 @@ class _Monitor(Callback):
 
     def _value(self, logs: dict[str, float]) -> float:
         if self.monitor not in logs:
-            raise ValueError(f"{type(self).__name__}: monitor {self.monitor!r} is not among the "
-                             f"logged metrics {sorted(logs)}")
+            raise ValueError(
+                f"{type(self).__name__}: monitor {self.monitor!r} is not among the "
+                f"logged metrics {sorted(logs)}"
+            )
         return float(logs[self.monitor])
 
     def _improved(self, value: float) -> bool:
@@ -55,8 +58,14 @@ class EarlyStopping(_Monitor):
     semantics: training ends ``patience`` epochs after the best one); with
     ``restore_best_weights`` the model ends with the weights of its best epoch."""
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
-                 mode: str = "auto", restore_best_weights: bool = True) -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        patience: int = 10,
+        min_delta: float = 0.0,
+        mode: str = "auto",
+        restore_best_weights: bool = True,
+    ) -> None:
         super().__init__(monitor, mode, min_delta)
         self.patience = int(check_number("EarlyStopping", "patience", patience, low=0))
         self.restore_best_weights = restore_best_weights
@@ -83,8 +92,13 @@ class EarlyStopping(_Monitor):
 class ModelCheckpoint(_Monitor):
     """Save the model (atomically) after each epoch, or only when ``monitor`` improves."""
 
-    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss",
-                 save_best_only: bool = True, mode: str = "auto") -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        monitor: str = "val_loss",
+        save_best_only: bool = True,
+        mode: str = "auto",
+    ) -> None:
         super().__init__(monitor, mode, 0.0)
         self.path = path
         self.save_best_only = save_best_only
@@ -105,11 +119,19 @@ class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` has not improved for
     ``patience`` epochs (not below ``min_lr``); works with numeric and scheduled lr alike."""
 
-    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
-                 min_lr: float = 0.0, min_delta: float = 1e-4, mode: str = "auto") -> None:
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        min_lr: float = 0.0,
+        min_delta: float = 1e-4,
+        mode: str = "auto",
+    ) -> None:
         super().__init__(monitor, mode, min_delta)
-        self.factor = check_number("ReduceLROnPlateau", "factor", factor, low=0, high=1,
-                                   low_open=True, high_open=True)
+        self.factor = check_number(
+            "ReduceLROnPlateau", "factor", factor, low=0, high=1, low_open=True, high_open=True
+        )
         self.patience = int(check_number("ReduceLROnPlateau", "patience", patience, low=0))
         self.min_lr = check_number("ReduceLROnPlateau", "min_lr", min_lr, low=0)
         self._wait = 0

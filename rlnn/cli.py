@@ -18,8 +18,12 @@ def field_docs(cls: type) -> dict[str, str]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
     docs = {}
     for node, nxt in zip(tree.body, tree.body[1:], strict=False):
-        if isinstance(node, ast.AnnAssign) and isinstance(nxt, ast.Expr) and \
-                isinstance(nxt.value, ast.Constant) and isinstance(node.target, ast.Name):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+            and isinstance(node.target, ast.Name)
+        ):
             docs[node.target.id] = " ".join(str(nxt.value.value).split())
     return docs
 
@@ -28,8 +32,9 @@ def _parse_list(text: str) -> list[int]:
     try:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") \
-            from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
 
 
 def _base_type(annotation: Any) -> Any:
@@ -41,8 +46,9 @@ def _base_type(annotation: Any) -> Any:
     return origin or annotation
 
 
-def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type,
-                            skip: tuple[str, ...] = ()) -> None:
+def add_dataclass_arguments(
+    parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()
+) -> None:
     """Add one flag per field of ``cls``; defaults are left as None so that callers can tell
     which flags were given (and apply presets under them)."""
     docs = field_docs(cls)
@@ -53,15 +59,18 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type,
         flag = "--" + f.name.replace("_", "-")
         kind = _base_type(hints[f.name])
         help_text = docs.get(f.name, "")
-        default = f.default if f.default is not dataclasses.MISSING else (
-            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        default = (
+            f.default
+            if f.default is not dataclasses.MISSING
+            else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+        )
         help_text += f" (default: {default})" if default not in (None, False) else ""
         if kind is bool:
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None,
-                                help=help_text)
+            parser.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
         elif kind is list:
-            parser.add_argument(flag, type=_parse_list, default=None, help=help_text,
-                                metavar="N,N")
+            parser.add_argument(flag, type=_parse_list, default=None, help=help_text, metavar="N,N")
         else:
             parser.add_argument(flag, type=kind, default=None, help=help_text)
 

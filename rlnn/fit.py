@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from rlnn import losses, metrics as metrics_module, optimizers
+from rlnn import losses, optimizers
+from rlnn import metrics as metrics_module
 from rlnn._checks import check_positive_int
 from rlnn._typing import Array
 from rlnn.callbacks import Callback
@@ -53,16 +54,20 @@ def _check_labels(model: Layer, x: Array, y: Array, loss: losses.Loss, name: str
         return
     n_classes = model.predict(x[:1]).shape[-1]
     if y.min() < 0 or y.max() >= n_classes:
-        raise ValueError(f"fit: {name} labels must lie in [0, {n_classes - 1}] (the model has "
-                         f"{n_classes} outputs), got values in [{y.min()}, {y.max()}]")
+        raise ValueError(
+            f"fit: {name} labels must lie in [0, {n_classes - 1}] (the model has "
+            f"{n_classes} outputs), got values in [{y.min()}, {y.max()}]"
+        )
 
 
-def evaluate(model: Layer, x: Array, y: Array, loss: Any, metrics: list[str] = (),
-             batch_size: int = 1024) -> dict[str, float]:
+def evaluate(
+    model: Layer, x: Array, y: Array, loss: Any, metrics: list[str] = (), batch_size: int = 1024
+) -> dict[str, float]:
     """Loss (plus penalty) and metrics of ``model`` in eval mode on (x, y)."""
     loss_fn = losses.get(loss)
-    outputs = np.concatenate([model.predict(x[i:i + batch_size])
-                              for i in range(0, len(x), batch_size)])
+    outputs = np.concatenate(
+        [model.predict(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+    )
     result = {"loss": loss_fn.forward(outputs, y) + model.penalty()}
     threshold = 0.0 if getattr(loss_fn, "registry_name", "") in metrics_module.LOGIT_LOSSES else 0.5
     for name in metrics:
@@ -71,11 +76,24 @@ def evaluate(model: Layer, x: Array, y: Array, loss: Any, metrics: list[str] = (
     return result
 
 
-def fit(model: Layer, x: Array, y: Array, *, loss: Any = "mse", optimizer: Any = "adam",
-        epochs: int = 10, batch_size: int = 32, validation: tuple[Array, Array] | None = None,
-        metrics: list[str] | tuple[str, ...] = (), callbacks: list[Callback] | tuple = (),
-        logdir: str | None = None, logger: Logger | None = None, seed: int | None = 0,
-        shuffle: bool = True, verbose: int = 1) -> History:
+def fit(
+    model: Layer,
+    x: Array,
+    y: Array,
+    *,
+    loss: Any = "mse",
+    optimizer: Any = "adam",
+    epochs: int = 10,
+    batch_size: int = 32,
+    validation: tuple[Array, Array] | None = None,
+    metrics: list[str] | tuple[str, ...] = (),
+    callbacks: list[Callback] | tuple = (),
+    logdir: str | None = None,
+    logger: Logger | None = None,
+    seed: int | None = 0,
+    shuffle: bool = True,
+    verbose: int = 1,
+) -> History:
     """Train ``model`` on (x, y) with mini-batches; returns the per-epoch :class:`History`.
 
     Each epoch shuffles with a generator seeded by ``seed``, runs every mini-batch (the last
@@ -127,8 +145,10 @@ def fit(model: Layer, x: Array, y: Array, *, loss: Any = "mse", optimizer: Any =
         out = model.forward(xb)
         value = loss_fn.forward(out, yb) + model.penalty()
         if not math.isfinite(value):
-            raise FloatingPointError(f"fit: the loss became {value} at epoch {epoch + 1}, "
-                                     f"batch {batch + 1}; lower the learning rate or check the data")
+            raise FloatingPointError(
+                f"fit: the loss became {value} at epoch {epoch + 1}, "
+                f"batch {batch + 1}; lower the learning rate or check the data"
+            )
         model.backward(loss_fn.backward(out, yb))
         return value
 
@@ -145,18 +165,27 @@ def fit(model: Layer, x: Array, y: Array, *, loss: Any = "mse", optimizer: Any =
                 order = rng.permutation(n) if shuffle else np.arange(n)
                 total = 0.0
                 for batch, start in enumerate(range(0, n, batch_size)):
-                    idx = order[start:start + batch_size]
+                    idx = order[start : start + batch_size]
                     total += train_batch(x[idx], y[idx], epoch, batch) * len(idx)
                     opt.step()
                     step += 1
                 train_loss = total / n
             logs = {"loss": train_loss, "lr": lr}
             if metric_names:
-                logs.update({k: v for k, v in evaluate(model, x, y, loss_fn, metric_names).items()
-                             if k != "loss"})
+                logs.update(
+                    {
+                        k: v
+                        for k, v in evaluate(model, x, y, loss_fn, metric_names).items()
+                        if k != "loss"
+                    }
+                )
             if validation is not None:
-                logs.update({f"val_{k}": v for k, v in
-                             evaluate(model, x_val, y_val, loss_fn, metric_names).items()})
+                logs.update(
+                    {
+                        f"val_{k}": v
+                        for k, v in evaluate(model, x_val, y_val, loss_fn, metric_names).items()
+                    }
+                )
             history.append(logs)
             log.scalar("train/loss", logs["loss"], epoch)
             log.scalar("lr", lr, epoch)

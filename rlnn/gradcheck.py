@@ -34,8 +34,10 @@ class GradcheckResult:
 
     def __str__(self) -> str:
         status = "passed" if self.passed else "FAILED"
-        return (f"gradcheck {status}: worst relative error {self.max_rel_error:.3g} at "
-                f"{self.where} (analytic {self.analytic:.6g}, numeric {self.numeric:.6g})")
+        return (
+            f"gradcheck {status}: worst relative error {self.max_rel_error:.3g} at "
+            f"{self.where} (analytic {self.analytic:.6g}, numeric {self.numeric:.6g})"
+        )
 
 
 def _float64_copy(layer: Layer) -> Layer:
@@ -43,9 +45,18 @@ def _float64_copy(layer: Layer) -> Layer:
     return copy.deepcopy(layer).astype(np.float64)
 
 
-def gradcheck(layer: Layer, x: Array, *, loss: Any = None, target: Array | None = None,
-              eps: float = 1e-6, rtol: float = 1e-4, atol: float = 1e-6,
-              seed: int = 0, check_input: bool = True) -> GradcheckResult:
+def gradcheck(
+    layer: Layer,
+    x: Array,
+    *,
+    loss: Any = None,
+    target: Array | None = None,
+    eps: float = 1e-6,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    seed: int = 0,
+    check_input: bool = True,
+) -> GradcheckResult:
     """Compare ``backward`` with central finite differences for the input and every parameter.
 
     The check runs on a float64 copy of ``layer`` (same weights, mode and random-generator

@@ -29,8 +29,9 @@ class Initializer:
 
     registry_name = "initializer"
 
-    def __call__(self, shape: tuple[int, ...], rng: np.random.Generator,
-                 dtype: DTypeLike = np.float32) -> Array:
+    def __call__(
+        self, shape: tuple[int, ...], rng: np.random.Generator, dtype: DTypeLike = np.float32
+    ) -> Array:
         return self.sample(tuple(shape), rng).astype(dtype, copy=False)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> Array:

@@ -37,8 +37,9 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
         raise
 
 
-def save_arrays(path: str | os.PathLike, arrays: dict[str, Array],
-                meta: dict[str, Any] | None = None) -> None:
+def save_arrays(
+    path: str | os.PathLike, arrays: dict[str, Array], meta: dict[str, Any] | None = None
+) -> None:
     """Atomically save named arrays and a JSON-serializable ``meta`` dict to an ``.npz`` file."""
     payload = dict(arrays)
     payload[CONFIG_KEY] = np.array(json.dumps(meta or {}))

@@ -27,8 +27,11 @@ def _labels(targets: Array) -> Array:
     targets = np.asarray(targets)
     if targets.ndim == 2 and targets.shape[1] > 1:
         return targets.argmax(axis=1)
-    return (targets.reshape(-1) > 0).astype(np.int64) if np.any(targets < 0) else \
-        targets.reshape(-1).astype(np.int64)
+    return (
+        (targets.reshape(-1) > 0).astype(np.int64)
+        if np.any(targets < 0)
+        else targets.reshape(-1).astype(np.int64)
+    )
 
 
 @registry.register("accuracy")

@@ -84,15 +84,20 @@ class StdoutLogger(Logger):
 
     def histogram(self, tag, values, step):
         values = np.asarray(values)
-        print(f"step {step} {tag}: mean={values.mean():.4g} std={values.std():.4g} "
-              f"min={values.min():.4g} max={values.max():.4g}", file=self.stream)
+        print(
+            f"step {step} {tag}: mean={values.mean():.4g} std={values.std():.4g} "
+            f"min={values.min():.4g} max={values.max():.4g}",
+            file=self.stream,
+        )
 
     def text(self, tag, text, step=0):
         print(f"{tag}: {text}", file=self.stream)
 
     def hparams(self, hparams, metrics):
-        print(f"hparams {json.dumps(hparams, default=str)} metrics {json.dumps(metrics)}",
-              file=self.stream)
+        print(
+            f"hparams {json.dumps(hparams, default=str)} metrics {json.dumps(metrics)}",
+            file=self.stream,
+        )
 
     def flush(self):
         self.stream.flush()

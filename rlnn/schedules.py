@@ -94,8 +94,14 @@ class CosineAnnealing(Schedule):
     times longer than the last (PyTorch's CosineAnnealingWarmRestarts, T_0 and T_mult).
     """
 
-    def __init__(self, initial: float, period: int, minimum: float = 0.0,
-                 restarts: bool = False, period_mult: int = 1) -> None:
+    def __init__(
+        self,
+        initial: float,
+        period: int,
+        minimum: float = 0.0,
+        restarts: bool = False,
+        period_mult: int = 1,
+    ) -> None:
         self.initial = check_number("CosineAnnealing", "initial", initial)
         self.period = check_positive_int("CosineAnnealing", "period", period)
         self.minimum = check_number("CosineAnnealing", "minimum", minimum)
@@ -110,7 +116,9 @@ class CosineAnnealing(Schedule):
             while t >= length:
                 t -= length
                 length *= self.period_mult
-        return self.minimum + (self.initial - self.minimum) * (1 + math.cos(math.pi * t / length)) / 2
+        return (
+            self.minimum + (self.initial - self.minimum) * (1 + math.cos(math.pi * t / length)) / 2
+        )
 
 
 @registry.register("linear")
@@ -133,7 +141,9 @@ class Warmup(Schedule):
     """Linear warm-up composed with another schedule: for t < ``steps`` the value rises from
     ``start_factor·after(0)`` to ``after(0)``; from then on it is ``after(t - steps)``."""
 
-    def __init__(self, after: Schedule | dict | float, steps: int, start_factor: float = 0.0) -> None:
+    def __init__(
+        self, after: Schedule | dict | float, steps: int, start_factor: float = 0.0
+    ) -> None:
         self.after = get(after)
         self.steps = check_positive_int("Warmup", "steps", steps)
         self.start_factor = check_number("Warmup", "start_factor", start_factor, low=0, high=1)

@@ -1,7 +1,7 @@
 """Evaluate a trained agent greedily: a run directory or a model file.
 
-    python scripts/evaluate.py runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 20
-    python scripts/evaluate.py path/to/model.npz --env CartPole-v1 --render
+python scripts/evaluate.py runs/CartPole-v1__dqn__seed0__20260101-120000 --episodes 20
+python scripts/evaluate.py path/to/model.npz --env CartPole-v1 --render
 """
 
 from __future__ import annotations
@@ -37,12 +37,19 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error("--env is required when the model has no config.json beside it")
     if args.episodes < 1:
         parser.error(f"--episodes must be a positive integer, got {args.episodes}")
-    env_list = [envs.make(env_id, render_mode="human" if args.render and i == 0 else None)
-                for i in range(args.episodes)]
+    env_list = [
+        envs.make(env_id, render_mode="human" if args.render and i == 0 else None)
+        for i in range(args.episodes)
+    ]
     agent = DQN.load(model_path, env_list[0].observation_space, env_list[0].action_space)
     returns = evaluate(agent, env_list, [args.seed + i for i in range(args.episodes)])
-    result = {"env": env_id, "episodes": args.episodes, "mean_return": float(np.mean(returns)),
-              "std_return": float(np.std(returns)), "returns": returns.tolist()}
+    result = {
+        "env": env_id,
+        "episodes": args.episodes,
+        "mean_return": float(np.mean(returns)),
+        "std_return": float(np.std(returns)),
+        "returns": returns.tolist(),
+    }
     print(json.dumps(result))
     return result
 

@@ -24,8 +24,10 @@ def read_scalars(run_dir: Path, tag: str) -> tuple[np.ndarray, np.ndarray]:
     accumulator = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
     accumulator.Reload()
     if tag not in accumulator.Tags().get("scalars", []):
-        raise ValueError(f"{run_dir} has no scalar {tag!r}; it has "
-                         f"{sorted(accumulator.Tags().get('scalars', []))}")
+        raise ValueError(
+            f"{run_dir} has no scalar {tag!r}; it has "
+            f"{sorted(accumulator.Tags().get('scalars', []))}"
+        )
     events = accumulator.Scalars(tag)
     # A resumed run may log a step twice: keep the last value of each step.
     by_step = {e.step: e.value for e in events}
@@ -58,8 +60,13 @@ def curves(run_dirs: list[Path], tag: str) -> dict[str, tuple[np.ndarray, np.nda
     return result
 
 
-def plot(run_dirs: list[Path], out: Path, tag: str = "eval/mean_return",
-         title: str | None = None, threshold: float | None = None) -> Path:
+def plot(
+    run_dirs: list[Path],
+    out: Path,
+    tag: str = "eval/mean_return",
+    title: str | None = None,
+    threshold: float | None = None,
+) -> Path:
     """Write a PNG with one line (mean) and a band (min to max) per algorithm."""
     import matplotlib
 
@@ -69,9 +76,15 @@ def plot(run_dirs: list[Path], out: Path, tag: str = "eval/mean_return",
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     for label, (steps, values) in sorted(curves(run_dirs, tag).items()):
         mean = values.mean(axis=0)
-        line, = ax.plot(steps, mean, label=f"{label} (n={len(values)})")
-        ax.fill_between(steps, values.min(axis=0), values.max(axis=0), alpha=0.2,
-                        color=line.get_color(), linewidth=0)
+        (line,) = ax.plot(steps, mean, label=f"{label} (n={len(values)})")
+        ax.fill_between(
+            steps,
+            values.min(axis=0),
+            values.max(axis=0),
+            alpha=0.2,
+            color=line.get_color(),
+            linewidth=0,
+        )
     if threshold is not None:
         ax.axhline(threshold, color="gray", linestyle="--", linewidth=1, label="solved")
     ax.set_xlabel("environment steps")
@@ -89,8 +102,12 @@ def plot(run_dirs: list[Path], out: Path, tag: str = "eval/mean_return",
 def main(argv: list[str] | None = None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dirs", nargs="+", type=Path, help="run directories")
-    parser.add_argument("--out", type=Path, default=Path("learning_curves.png"),
-                        help="PNG to write (default learning_curves.png)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("learning_curves.png"),
+        help="PNG to write (default learning_curves.png)",
+    )
     parser.add_argument("--tag", default="eval/mean_return", help="scalar tag to plot")
     parser.add_argument("--title", help="plot title")
     parser.add_argument("--threshold", type=float, help="draw a 'solved' line at this value")

@@ -12,7 +12,6 @@ checkpoints, model.npz and summary.json. Flags not given come from the env's tun
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from agents.config import Config, make_config
@@ -23,11 +22,16 @@ from rlnn.cli import add_dataclass_arguments, given
 def parse_args(argv: list[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog="\n".join(
-            __doc__.splitlines()[1:]))
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[1:]),
+    )
     add_dataclass_arguments(parser, Config, skip=("algo",))
-    parser.add_argument("--algo", choices=algos.canonical_names(), default=None,
-                        help="dqn or ddqn (Double DQN) (default: dqn)")
+    parser.add_argument(
+        "--algo",
+        choices=algos.canonical_names(),
+        default=None,
+        help="dqn or ddqn (Double DQN) (default: dqn)",
+    )
     args = parser.parse_args(argv)
     values = given(args, Config)
     env = values.pop("env", Config.env)
@@ -39,11 +43,13 @@ def main(config: Config) -> dict:
     from agents.train import train
 
     summary = train(config)
-    print(f"{summary['env']} {summary['algo']} seed {summary['seed']}: "
-          f"eval return {summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f} "
-          f"after {summary['total_steps']} steps in {summary['wall_seconds']:.1f} s "
-          f"({summary['steps_per_second']:.0f} steps/s); first solved at "
-          f"{summary['first_solved_step']}; run dir {summary['run_dir']}")
+    print(
+        f"{summary['env']} {summary['algo']} seed {summary['seed']}: "
+        f"eval return {summary['eval_mean_return']:.1f} ± {summary['eval_std_return']:.1f} "
+        f"after {summary['total_steps']} steps in {summary['wall_seconds']:.1f} s "
+        f"({summary['steps_per_second']:.0f} steps/s); first solved at "
+        f"{summary['first_solved_step']}; run dir {summary['run_dir']}"
+    )
     return summary
 
 

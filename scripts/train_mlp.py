@@ -71,11 +71,15 @@ def build_model(config: Config, n_in: int, n_out: int) -> rlnn.Sequential:
     sizes = [n_in, *config.layers]
     for n_from, n_to in zip(sizes[:-1], sizes[1:], strict=True):
         if config.batch_norm:
-            layers += [rlnn.Dense(n_from, n_to, l1=config.l1, l2=config.l2, rng=rng),
-                       rlnn.BatchNorm(n_to), rlnn.activations.get(config.activation)]
+            layers += [
+                rlnn.Dense(n_from, n_to, l1=config.l1, l2=config.l2, rng=rng),
+                rlnn.BatchNorm(n_to),
+                rlnn.activations.get(config.activation),
+            ]
         else:
-            layers.append(rlnn.Dense(n_from, n_to, config.activation, l1=config.l1, l2=config.l2,
-                                     rng=rng))
+            layers.append(
+                rlnn.Dense(n_from, n_to, config.activation, l1=config.l1, l2=config.l2, rng=rng)
+            )
         if config.dropout:
             layers.append(rlnn.Dropout(config.dropout, rng=rng))
     layers.append(rlnn.Dense(sizes[-1], n_out, l1=config.l1, l2=config.l2, rng=rng))
@@ -88,14 +92,14 @@ def schedule_spec(config: Config, steps: int) -> float | dict:
         return config.lr
     specs = {
         "cosine": {"name": "cosine", "initial": config.lr, "period": steps},
-        "exponential": {"name": "exponential", "initial": config.lr,
-                        "gamma": 0.01 ** (1 / steps)},
+        "exponential": {"name": "exponential", "initial": config.lr, "gamma": 0.01 ** (1 / steps)},
         "step": {"name": "step", "initial": config.lr, "step_size": max(steps // 3, 1)},
         "time_based": {"name": "time_based", "initial": config.lr, "decay": 10 / steps},
     }
     if config.schedule not in specs:
-        raise ValueError(f"unknown schedule {config.schedule!r}; expected one of "
-                         f"{['constant', *specs]}")
+        raise ValueError(
+            f"unknown schedule {config.schedule!r}; expected one of {['constant', *specs]}"
+        )
     return specs[config.schedule]
 
 
@@ -105,14 +109,25 @@ def main(config: Config) -> dict[str, float]:
     classification = split.task == "classification"
     model = build_model(config, split.x_train.shape[1], split.n_outputs)
     steps = config.epochs * -(-len(split.x_train) // config.batch_size)
-    optimizer = rlnn.optimizers.get({"name": config.optimizer, "lr": schedule_spec(config, steps)},
-                                    model.parameters())
+    optimizer = rlnn.optimizers.get(
+        {"name": config.optimizer, "lr": schedule_spec(config, steps)}, model.parameters()
+    )
     loss = "softmax_cross_entropy" if classification else "mse"
     metric = "accuracy" if classification else "r2"
-    rlnn.fit(model, split.x_train, split.y_train, loss=loss, optimizer=optimizer,
-             epochs=config.epochs, batch_size=config.batch_size, metrics=[metric],
-             validation=(split.x_test, split.y_test), logdir=config.logdir, seed=config.seed,
-             verbose=config.verbose)
+    rlnn.fit(
+        model,
+        split.x_train,
+        split.y_train,
+        loss=loss,
+        optimizer=optimizer,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        metrics=[metric],
+        validation=(split.x_test, split.y_test),
+        logdir=config.logdir,
+        seed=config.seed,
+        verbose=config.verbose,
+    )
     result = rlnn.evaluate(model, split.x_test, split.y_test, loss, [metric])
     result = {f"test_{k}": round(v, 6) for k, v in result.items()}
     print(json.dumps({"dataset": config.dataset, "seed": config.seed, **result}))

@@ -85,8 +85,9 @@ class PReLU(LearnableMixin, Activation):
         init: initial alpha (PyTorch's 0.25).
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25,
-                 dtype: DTypeLike = np.float32) -> None:
+    def __init__(
+        self, num_parameters: int = 1, init: float = 0.25, dtype: DTypeLike = np.float32
+    ) -> None:
         self.num_parameters = check_positive_int("PReLU", "num_parameters", num_parameters)
         self.init = check_number("PReLU", "init", init)
         self._make_params(dtype, (self.num_parameters,), alpha=self.init)
@@ -114,8 +115,12 @@ class RReLU(Activation):
         rng: generator (or seed) for the slopes.
     """
 
-    def __init__(self, lower: float = 1 / 8, upper: float = 1 / 3,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        lower: float = 1 / 8,
+        upper: float = 1 / 3,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         self.lower = check_number("RReLU", "lower", lower, low=0)
         self.upper = check_number("RReLU", "upper", upper, low=self.lower)
         self.rng = np.random.default_rng(rng)

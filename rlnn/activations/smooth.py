@@ -95,8 +95,9 @@ class Swish(LearnableMixin, Activation):
     Derivatives: ∂/∂z = s + beta·z·s·(1 - s), ∂/∂beta = z²·s·(1 - s), with s = sigmoid(beta·z).
     """
 
-    def __init__(self, beta: float = 1.0, learnable: bool = False,
-                 dtype: DTypeLike = np.float32) -> None:
+    def __init__(
+        self, beta: float = 1.0, learnable: bool = False, dtype: DTypeLike = np.float32
+    ) -> None:
         self.beta = check_number("Swish", "beta", beta)
         self.learnable = bool(learnable)
         self._make_params(dtype, (1,), **({"beta": self.beta} if self.learnable else {}))
@@ -173,7 +174,9 @@ class GELU(Activation):
     def derivative(self, z, a):
         if self.approximate == "tanh":
             t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
-            return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z * z)
+            return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _SQRT_2_OVER_PI * (
+                1 + 3 * 0.044715 * z * z
+            )
         return 0.5 * (1 + special.erf(z / math.sqrt(2))) + z * special.normal_pdf(z)
 
     def _hyper(self):
@@ -191,8 +194,9 @@ class SoftExponential(LearnableMixin, Activation):
     both sides); alpha < 0, with u = 1 - α(z + α): ln(u)/α² + (z + 2α)/(α·u).
     """
 
-    def __init__(self, alpha: float = 0.0, learnable: bool = True,
-                 dtype: DTypeLike = np.float32) -> None:
+    def __init__(
+        self, alpha: float = 0.0, learnable: bool = True, dtype: DTypeLike = np.float32
+    ) -> None:
         self.alpha = check_number("SoftExponential", "alpha", alpha)
         self.learnable = bool(learnable)
         self._make_params(dtype, (1,), **({"alpha": self.alpha} if self.learnable else {}))
@@ -204,8 +208,10 @@ class SoftExponential(LearnableMixin, Activation):
         u = 1 - alpha * (z + alpha)
         if np.any(u <= 0):
             bound = (1 - alpha * alpha) / alpha
-            raise ValueError(f"SoftExponential(alpha={alpha:g}) is defined only for inputs > "
-                             f"{bound:g}; got a minimum of {np.min(z):g}")
+            raise ValueError(
+                f"SoftExponential(alpha={alpha:g}) is defined only for inputs > "
+                f"{bound:g}; got a minimum of {np.min(z):g}"
+            )
         return u
 
     def function(self, z):

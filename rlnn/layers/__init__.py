@@ -7,5 +7,14 @@ from rlnn.layers.dropout import Dropout
 from rlnn.layers.registry import build, registry
 from rlnn.layers.sequential import Sequential, mlp
 
-__all__ = ["Layer", "Parameter", "Dense", "Sequential", "Dropout", "BatchNorm", "mlp", "build",
-           "registry"]
+__all__ = [
+    "Layer",
+    "Parameter",
+    "Dense",
+    "Sequential",
+    "Dropout",
+    "BatchNorm",
+    "mlp",
+    "build",
+    "registry",
+]

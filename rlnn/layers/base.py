@@ -122,13 +122,17 @@ class Layer(ABC):
         missing = sorted(set(targets) - set(state))
         unexpected = sorted(set(state) - set(targets))
         if missing or unexpected:
-            raise ValueError(f"{self!r}: state_dict mismatch; missing keys {missing}, "
-                             f"unexpected keys {unexpected}")
+            raise ValueError(
+                f"{self!r}: state_dict mismatch; missing keys {missing}, "
+                f"unexpected keys {unexpected}"
+            )
         for name, target in targets.items():
             source = np.asarray(state[name])
             if source.shape != target.shape:
-                raise ValueError(f"{self!r}: state_dict[{name!r}] has shape {source.shape}, "
-                                 f"expected {target.shape}")
+                raise ValueError(
+                    f"{self!r}: state_dict[{name!r}] has shape {source.shape}, "
+                    f"expected {target.shape}"
+                )
             np.copyto(target, source, casting="unsafe")
 
     def children(self) -> list[Layer]:

@@ -34,26 +34,39 @@ class BatchNorm(Layer):
         dtype: float32 (default) or float64.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
-                 affine: bool = True, dtype: DTypeLike = np.float32) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        dtype: DTypeLike = np.float32,
+    ) -> None:
         self.num_features = check_positive_int("BatchNorm", "num_features", num_features)
         self.eps = check_number("BatchNorm", "eps", eps, low=0, low_open=True)
-        self.momentum = check_number("BatchNorm", "momentum", momentum, low=0, high=1,
-                                     low_open=True)
+        self.momentum = check_number(
+            "BatchNorm", "momentum", momentum, low=0, high=1, low_open=True
+        )
         self.affine = bool(affine)
         self.dtype = np.dtype(dtype)
         self._parameters = {}
         if self.affine:
-            self._parameters = {"gamma": Parameter(np.ones(num_features, self.dtype), "gamma"),
-                                "beta": Parameter(np.zeros(num_features, self.dtype), "beta")}
-        self._buffers = {"running_mean": np.zeros(num_features, self.dtype),
-                         "running_var": np.ones(num_features, self.dtype)}
+            self._parameters = {
+                "gamma": Parameter(np.ones(num_features, self.dtype), "gamma"),
+                "beta": Parameter(np.zeros(num_features, self.dtype), "beta"),
+            }
+        self._buffers = {
+            "running_mean": np.zeros(num_features, self.dtype),
+            "running_var": np.ones(num_features, self.dtype),
+        }
 
     def _check(self, x: Array) -> Array:
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm({self.num_features}) expected input "
-                             f"(batch, {self.num_features}), got {x.shape}")
+            raise ValueError(
+                f"BatchNorm({self.num_features}) expected input "
+                f"(batch, {self.num_features}), got {x.shape}"
+            )
         return x
 
     def _scale_shift(self, x_hat: Array) -> Array:
@@ -70,8 +83,10 @@ class BatchNorm(Layer):
             return self._scale_shift(self._x_hat)
         n = x.shape[0]
         if n < 2:
-            raise ValueError(f"BatchNorm({self.num_features}) needs more than 1 sample per batch "
-                             f"in training mode, got input {x.shape}")
+            raise ValueError(
+                f"BatchNorm({self.num_features}) needs more than 1 sample per batch "
+                f"in training mode, got input {x.shape}"
+            )
         mean = x.mean(axis=0)
         var = x.var(axis=0)
         m = self.momentum
@@ -104,5 +119,11 @@ class BatchNorm(Layer):
         return (self._inv_std / n) * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))
 
     def config(self) -> dict[str, Any]:
-        return {"name": "batch_norm", "num_features": self.num_features, "eps": self.eps,
-                "momentum": self.momentum, "affine": self.affine, "dtype": self.dtype.name}
+        return {
+            "name": "batch_norm",
+            "num_features": self.num_features,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "affine": self.affine,
+            "dtype": self.dtype.name,
+        }

@@ -39,11 +39,21 @@ class Dense(Layer):
     Shapes: input (batch, in_features) -> output (batch, out_features).
     """
 
-    def __init__(self, in_features: int, out_features: int, activation: Any = None, *,
-                 bias: bool = True, weight_init: Any = "glorot_uniform", bias_init: Any = "zeros",
-                 l1: float = 0.0, l2: float = 0.0, regularize_bias: bool = False,
-                 dtype: DTypeLike = np.float32,
-                 rng: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        activation: Any = None,
+        *,
+        bias: bool = True,
+        weight_init: Any = "glorot_uniform",
+        bias_init: Any = "zeros",
+        l1: float = 0.0,
+        l2: float = 0.0,
+        regularize_bias: bool = False,
+        dtype: DTypeLike = np.float32,
+        rng: np.random.Generator | int | None = None,
+    ) -> None:
         self.in_features = check_positive_int("Dense", "in_features", in_features)
         self.out_features = check_positive_int("Dense", "out_features", out_features)
         self.l1 = check_number("Dense", "l1", l1, low=0)
@@ -73,8 +83,9 @@ class Dense(Layer):
     def _check(self, x: Array) -> Array:
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"{self._label} expected input (batch, {self.in_features}), "
-                             f"got {x.shape}")
+            raise ValueError(
+                f"{self._label} expected input (batch, {self.in_features}), got {x.shape}"
+            )
         return x
 
     def _affine(self, x: Array) -> Array:
@@ -102,7 +113,7 @@ class Dense(Layer):
         if bias is not None:
             np.sum(grad_out, axis=0, out=bias.grad)
         if self.l1 or self.l2:
-            for p in ([weight, bias] if self.regularize_bias and bias is not None else [weight]):
+            for p in [weight, bias] if self.regularize_bias and bias is not None else [weight]:
                 if self.l1:
                     p.grad += self.l1 * np.sign(p.value)
                 if self.l2:
@@ -115,14 +126,19 @@ class Dense(Layer):
         params = [self.weight]
         if self.regularize_bias and self.bias is not None:
             params.append(self.bias)
-        return float(sum(self.l1 * np.abs(p.value).sum() + 0.5 * self.l2 * np.square(p.value).sum()
-                         for p in params))
+        return float(
+            sum(
+                self.l1 * np.abs(p.value).sum() + 0.5 * self.l2 * np.square(p.value).sum()
+                for p in params
+            )
+        )
 
     def named_parameters(self) -> dict[str, Parameter]:
         named = dict(self._parameters)
         if self.activation is not None:
-            named.update({f"activation.{k}": v
-                          for k, v in self.activation.named_parameters().items()})
+            named.update(
+                {f"activation.{k}": v for k, v in self.activation.named_parameters().items()}
+            )
         return named
 
     def children(self) -> list[Layer]:
@@ -141,12 +157,19 @@ class Dense(Layer):
         def spec(obj: Any) -> Any:
             return obj.config() if hasattr(obj, "config") else obj
 
-        return {"name": "dense", "in_features": self.in_features,
-                "out_features": self.out_features,
-                "activation": None if self.activation is None else self.activation.config(),
-                "bias": self.bias is not None, "weight_init": spec(self.weight_init),
-                "bias_init": spec(self.bias_init), "l1": self.l1, "l2": self.l2,
-                "regularize_bias": self.regularize_bias, "dtype": self.dtype.name}
+        return {
+            "name": "dense",
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "activation": None if self.activation is None else self.activation.config(),
+            "bias": self.bias is not None,
+            "weight_init": spec(self.weight_init),
+            "bias_init": spec(self.bias_init),
+            "l1": self.l1,
+            "l2": self.l2,
+            "regularize_bias": self.regularize_bias,
+            "dtype": self.dtype.name,
+        }
 
     def __repr__(self) -> str:
         act = "" if self.activation is None else f", activation={self.activation!r}"

@@ -21,5 +21,7 @@ def build(spec: str | dict[str, Any] | Layer) -> Layer:
         return registry.get(spec)
     if name in activations.registry:
         return activations.get(spec)
-    raise ValueError(f"unknown layer {name!r}; expected a layer in {registry.names()} or an "
-                     f"activation in {activations.names()}")
+    raise ValueError(
+        f"unknown layer {name!r}; expected a layer in {registry.names()} or an "
+        f"activation in {activations.names()}"
+    )

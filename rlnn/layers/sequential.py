@@ -25,7 +25,9 @@ class Sequential(Layer):
     Parameter names are prefixed with the layer index: ``"0.weight"``, ``"2.bias"``.
     """
 
-    def __init__(self, layers: Iterable[Layer | str | dict], dtype: DTypeLike | None = None) -> None:
+    def __init__(
+        self, layers: Iterable[Layer | str | dict], dtype: DTypeLike | None = None
+    ) -> None:
         self.layers = [build(layer) for layer in layers]
         if not self.layers:
             raise ValueError("Sequential: layers must not be empty")
@@ -52,12 +54,18 @@ class Sequential(Layer):
         return list(self.layers)
 
     def named_parameters(self) -> dict[str, Parameter]:
-        return {f"{i}.{name}": p for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters().items()}
+        return {
+            f"{i}.{name}": p
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters().items()
+        }
 
     def buffers(self) -> dict[str, Array]:
-        return {f"{i}.{name}": b for i, layer in enumerate(self.layers)
-                for name, b in layer.buffers().items()}
+        return {
+            f"{i}.{name}": b
+            for i, layer in enumerate(self.layers)
+            for name, b in layer.buffers().items()
+        }
 
     def generators(self) -> list[np.random.Generator]:
         return [g for layer in self.layers for g in layer.generators()]
@@ -101,9 +109,15 @@ class Sequential(Layer):
         return f"Sequential(\n{inner}\n)"
 
 
-def mlp(sizes: list[int], activation: Any = "relu", output_activation: Any = None, *,
-        dtype: DTypeLike = np.float32, seed: int | np.random.Generator | None = None,
-        **dense_kwargs: Any) -> Sequential:
+def mlp(
+    sizes: list[int],
+    activation: Any = "relu",
+    output_activation: Any = None,
+    *,
+    dtype: DTypeLike = np.float32,
+    seed: int | np.random.Generator | None = None,
+    **dense_kwargs: Any,
+) -> Sequential:
     """A multilayer perceptron: ``mlp([4, 64, 64, 2])`` is Dense(4,64,relu), Dense(64,64,relu),
     Dense(64,2). One generator (from ``seed``) initializes every layer, so a seed fixes all weights.
     """
@@ -113,6 +127,14 @@ def mlp(sizes: list[int], activation: Any = "relu", output_activation: Any = Non
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         last = i == len(sizes) - 2
-        layers.append(Dense(n_in, n_out, output_activation if last else activation,
-                            dtype=dtype, rng=rng, **dense_kwargs))
+        layers.append(
+            Dense(
+                n_in,
+                n_out,
+                output_activation if last else activation,
+                dtype=dtype,
+                rng=rng,
+                **dense_kwargs,
+            )
+        )
     return Sequential(layers)

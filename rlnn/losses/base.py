@@ -84,8 +84,9 @@ class Loss:
     __call__ = forward
 
     # validation ------------------------------------------------------------------------
-    def validate(self, pred: Array, target: Array, weights: Array | None
-                 ) -> tuple[Array, Array, Array | None]:
+    def validate(
+        self, pred: Array, target: Array, weights: Array | None
+    ) -> tuple[Array, Array, Array | None]:
         """Check shapes, domains and weights; returns arrays in ``pred``'s float dtype."""
         name = type(self).__name__
         pred = np.asarray(pred)
@@ -94,20 +95,25 @@ class Loss:
         if pred.ndim == 0:
             raise ValueError(f"{name}: pred must have a batch axis, got a scalar")
         target = np.asarray(target)
-        if self.accepts_class_targets and target.ndim == pred.ndim - 1 and \
-                np.issubdtype(target.dtype, np.integer):
+        if (
+            self.accepts_class_targets
+            and target.ndim == pred.ndim - 1
+            and np.issubdtype(target.dtype, np.integer)
+        ):
             target = self._one_hot(target, pred)
         elif target.shape != pred.shape:
-            raise ValueError(f"{name}: pred shape {pred.shape} and target shape {target.shape} "
-                             "differ")
+            raise ValueError(
+                f"{name}: pred shape {pred.shape} and target shape {target.shape} differ"
+            )
         target = target.astype(pred.dtype, copy=False)
         self._check_domain(name, "pred", pred, self.pred_domain)
         self._check_domain(name, "target", target, self.target_domain)
         if weights is not None:
             weights = np.asarray(weights, dtype=pred.dtype)
             if weights.shape != (pred.shape[0],):
-                raise ValueError(f"{name}: weights must have shape ({pred.shape[0]},), "
-                                 f"got {weights.shape}")
+                raise ValueError(
+                    f"{name}: weights must have shape ({pred.shape[0]},), got {weights.shape}"
+                )
             if np.any(weights < 0) or not np.all(np.isfinite(weights)):
                 raise ValueError(f"{name}: weights must be finite and non-negative")
         return pred, target, weights
@@ -116,8 +122,10 @@ class Loss:
     def _one_hot(labels: Array, pred: Array) -> Array:
         n_classes = pred.shape[-1]
         if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-            raise ValueError(f"class labels must lie in [0, {n_classes - 1}], got values in "
-                             f"[{labels.min()}, {labels.max()}]")
+            raise ValueError(
+                f"class labels must lie in [0, {n_classes - 1}], got values in "
+                f"[{labels.min()}, {labels.max()}]"
+            )
         one_hot = np.zeros(pred.shape, dtype=pred.dtype)
         np.put_along_axis(one_hot, labels[..., None], 1, axis=-1)
         return one_hot

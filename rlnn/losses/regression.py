@@ -93,15 +93,18 @@ class WeightedSquaredError(Loss):
     def __init__(self, output_weights: list[float] | Array = (1.0,)) -> None:
         weights = np.asarray(output_weights, dtype=np.float64)
         if weights.ndim != 1 or np.any(weights < 0):
-            raise ValueError("WeightedSquaredError: output_weights must be a 1-D list of "
-                             f"non-negative numbers, got {output_weights!r}")
+            raise ValueError(
+                "WeightedSquaredError: output_weights must be a 1-D list of "
+                f"non-negative numbers, got {output_weights!r}"
+            )
         self.output_weights = weights.tolist()
 
     def _w(self, pred: Array) -> Array:
         w = np.asarray(self.output_weights, dtype=pred.dtype)
         if pred.ndim < 2 or w.shape[0] not in (1, pred.shape[-1]):
-            raise ValueError(f"WeightedSquaredError: {w.shape[0]} output weights for pred shape "
-                             f"{pred.shape}")
+            raise ValueError(
+                f"WeightedSquaredError: {w.shape[0]} output weights for pred shape {pred.shape}"
+            )
         return w
 
     def value(self, pred, target):
@@ -124,8 +127,10 @@ class NormalizedSquaredError(Loss):
         mean = (wb * target).sum(axis=0) / w.sum()
         denom = float((wb * (target - mean) ** 2).sum())
         if denom == 0:
-            raise ValueError("NormalizedSquaredError: the target is constant over the batch, "
-                             "so the normalizing sum Σ(y - ȳ)² is 0")
+            raise ValueError(
+                "NormalizedSquaredError: the target is constant over the batch, "
+                "so the normalizing sum Σ(y - ȳ)² is 0"
+            )
         return wb, denom
 
     def forward(self, pred, target, weights=None):

@@ -6,5 +6,19 @@ from rlnn.optimizers.base import Optimizer, clip_grad_norm, clip_grad_value, get
 from rlnn.optimizers.lbfgs import LBFGS
 from rlnn.optimizers.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
-           "LBFGS", "clip_grad_norm", "clip_grad_value", "get", "names", "registry"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adagrad",
+    "Adadelta",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "NAdam",
+    "LBFGS",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "get",
+    "names",
+    "registry",
+]

@@ -30,17 +30,27 @@ class Adam(Optimizer):
 
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
 
-    def __init__(self, params: Any, lr: Any = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        self.betas = (check_number(name, "betas[0]", betas[0], low=0, high=1, high_open=True),
-                      check_number(name, "betas[1]", betas[1], low=0, high=1, high_open=True))
+        self.betas = (
+            check_number(name, "betas[0]", betas[0], low=0, high=1, high_open=True),
+            check_number(name, "betas[1]", betas[1], low=0, high=1, high_open=True),
+        )
         self.eps = check_number(name, "eps", eps, low=0)
         self.weight_decay = check_number(name, "weight_decay", weight_decay, low=0)
         self.amsgrad = bool(amsgrad)
         if not self.amsgrad:
-            self.state["max_exp_avg_sq"] = []
+            self._slots["max_exp_avg_sq"] = self.state["max_exp_avg_sq"] = []
+        self._scratch = [np.empty_like(t.value) for t in self._targets]
 
     def _decay(self, param, grad, lr):
         """Coupled L2: add weight_decay·θ to the gradient (AdamW overrides)."""
@@ -53,25 +63,35 @@ class Adam(Optimizer):
         bias1 = 1 - beta1**self.step_count
         bias2_sqrt = math.sqrt(1 - beta2**self.step_count)
         step_size = lr / bias1
-        for i, p in enumerate(self.params):
+        for i, p in enumerate(self._targets):
             grad = self._decay(p, p.grad, lr)
-            m, v = self.state["exp_avg"][i], self.state["exp_avg_sq"][i]
+            m, v = self._slots["exp_avg"][i], self._slots["exp_avg_sq"][i]
+            tmp = self._scratch[i]  # in-place arithmetic: no temporaries in the hot path
             m *= beta1
-            m += (1 - beta1) * grad
+            np.multiply(grad, 1 - beta1, out=tmp)
+            m += tmp
             v *= beta2
-            v += (1 - beta2) * (grad * grad)
+            np.multiply(grad, grad, out=tmp)
+            tmp *= 1 - beta2
+            v += tmp
             if self.amsgrad:
-                v_max = self.state["max_exp_avg_sq"][i]
+                v_max = self._slots["max_exp_avg_sq"][i]
                 np.maximum(v_max, v, out=v_max)
                 v = v_max
-            denom = np.sqrt(v)
-            denom /= bias2_sqrt
-            denom += self.eps
-            p.value -= step_size * m / denom
+            np.sqrt(v, out=tmp)
+            tmp *= 1 / bias2_sqrt
+            tmp += self.eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= step_size
+            p.value -= tmp
 
     def hyperparameters(self):
-        return {"betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay,
-                "amsgrad": self.amsgrad}
+        return {
+            "betas": list(self.betas),
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "amsgrad": self.amsgrad,
+        }
 
 
 @registry.register("adamw")
@@ -79,8 +99,15 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019):
     ``θ ← θ·(1 - lr·weight_decay)`` before the Adam step, instead of adding to the gradient."""
 
-    def __init__(self, params: Any, lr: Any = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
     def _decay(self, param, grad, lr):
@@ -98,11 +125,20 @@ class NAdam(Optimizer):
 
     state_names = ("exp_avg", "exp_avg_sq")
 
-    def __init__(self, params: Any, lr: Any = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+    ) -> None:
         super().__init__(params, lr)
-        self.betas = (check_number("NAdam", "betas[0]", betas[0], low=0, high=1, high_open=True),
-                      check_number("NAdam", "betas[1]", betas[1], low=0, high=1, high_open=True))
+        self.betas = (
+            check_number("NAdam", "betas[0]", betas[0], low=0, high=1, high_open=True),
+            check_number("NAdam", "betas[1]", betas[1], low=0, high=1, high_open=True),
+        )
         self.eps = check_number("NAdam", "eps", eps, low=0)
         self.weight_decay = check_number("NAdam", "weight_decay", weight_decay, low=0)
         self.momentum_decay = check_number("NAdam", "momentum_decay", momentum_decay, low=0)
@@ -117,9 +153,9 @@ class NAdam(Optimizer):
         mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * self.momentum_decay))
         self.mu_product *= mu
         bias2 = 1 - beta2**t
-        for i, p in enumerate(self.params):
+        for i, p in enumerate(self._targets):
             grad = p.grad + self.weight_decay * p.value if self.weight_decay else p.grad
-            m, v = self.state["exp_avg"][i], self.state["exp_avg_sq"][i]
+            m, v = self._slots["exp_avg"][i], self._slots["exp_avg_sq"][i]
             m *= beta1
             m += (1 - beta1) * grad
             v *= beta2
@@ -136,5 +172,9 @@ class NAdam(Optimizer):
         self.mu_product = float(state["mu_product"])
 
     def hyperparameters(self):
-        return {"betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay,
-                "momentum_decay": self.momentum_decay}
+        return {
+            "betas": list(self.betas),
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum_decay": self.momentum_decay,
+        }

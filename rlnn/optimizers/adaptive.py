@@ -18,29 +18,40 @@ class Adagrad(Optimizer):
 
     state_names = ("sum",)
 
-    def __init__(self, params: Any, lr: Any = 1e-2, lr_decay: float = 0.0,
-                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
-                 eps: float = 1e-10) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ) -> None:
         super().__init__(params, lr)
         self.lr_decay = check_number("Adagrad", "lr_decay", lr_decay, low=0)
         self.weight_decay = check_number("Adagrad", "weight_decay", weight_decay, low=0)
         self.initial_accumulator_value = check_number(
-            "Adagrad", "initial_accumulator_value", initial_accumulator_value, low=0)
+            "Adagrad", "initial_accumulator_value", initial_accumulator_value, low=0
+        )
         self.eps = check_number("Adagrad", "eps", eps, low=0)
-        for s in self.state["sum"]:
+        for s in self._slots["sum"]:
             s.fill(self.initial_accumulator_value)
 
     def update(self, i, param, grad, lr):
         if self.weight_decay:
             grad = grad + self.weight_decay * param.value
-        s = self.state["sum"][i]
+        s = self._slots["sum"][i]
         s += grad * grad
         clr = lr / (1 + (self.step_count - 1) * self.lr_decay)
         param.value -= clr * grad / (np.sqrt(s) + self.eps)
 
     def hyperparameters(self):
-        return {"lr_decay": self.lr_decay, "weight_decay": self.weight_decay,
-                "initial_accumulator_value": self.initial_accumulator_value, "eps": self.eps}
+        return {
+            "lr_decay": self.lr_decay,
+            "weight_decay": self.weight_decay,
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "eps": self.eps,
+        }
 
 
 @registry.register("adadelta")
@@ -55,8 +66,14 @@ class Adadelta(Optimizer):
 
     state_names = ("square_avg", "acc_delta")
 
-    def __init__(self, params: Any, lr: Any = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.rho = check_number("Adadelta", "rho", rho, low=0, high=1)
         self.eps = check_number("Adadelta", "eps", eps, low=0)
@@ -65,7 +82,7 @@ class Adadelta(Optimizer):
     def update(self, i, param, grad, lr):
         if self.weight_decay:
             grad = grad + self.weight_decay * param.value
-        sq, acc = self.state["square_avg"][i], self.state["acc_delta"][i]
+        sq, acc = self._slots["square_avg"][i], self._slots["acc_delta"][i]
         sq *= self.rho
         sq += (1 - self.rho) * grad * grad
         delta = np.sqrt(acc + self.eps) / np.sqrt(sq + self.eps) * grad
@@ -85,8 +102,16 @@ class RMSprop(Optimizer):
 
     state_names = ("square_avg", "grad_avg", "momentum_buffer")
 
-    def __init__(self, params: Any, lr: Any = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ) -> None:
         super().__init__(params, lr)
         self.alpha = check_number("RMSprop", "alpha", alpha, low=0, high=1)
         self.eps = check_number("RMSprop", "eps", eps, low=0)
@@ -97,18 +122,18 @@ class RMSprop(Optimizer):
     def update(self, i, param, grad, lr):
         if self.weight_decay:
             grad = grad + self.weight_decay * param.value
-        sq = self.state["square_avg"][i]
+        sq = self._slots["square_avg"][i]
         sq *= self.alpha
         sq += (1 - self.alpha) * grad * grad
         if self.centered:
-            ga = self.state["grad_avg"][i]
+            ga = self._slots["grad_avg"][i]
             ga *= self.alpha
             ga += (1 - self.alpha) * grad
             avg = np.sqrt(sq - ga * ga) + self.eps
         else:
             avg = np.sqrt(sq) + self.eps
         if self.momentum:
-            buf = self.state["momentum_buffer"][i]
+            buf = self._slots["momentum_buffer"][i]
             buf *= self.momentum
             buf += grad / avg
             param.value -= lr * buf
@@ -116,5 +141,10 @@ class RMSprop(Optimizer):
             param.value -= lr * grad / avg
 
     def hyperparameters(self):
-        return {"alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
-                "momentum": self.momentum, "centered": self.centered}
+        return {
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "momentum": self.momentum,
+            "centered": self.centered,
+        }

@@ -22,9 +22,35 @@ def _as_params(params: Any) -> list[Parameter]:
         params = params.parameters()
     params = list(params)
     if not params or not all(isinstance(p, Parameter) for p in params):
-        raise ValueError("optimizer: params must be a non-empty list of Parameters or a model, "
-                         f"got {params!r}")
+        raise ValueError(
+            f"optimizer: params must be a non-empty list of Parameters or a model, got {params!r}"
+        )
     return params
+
+
+def _flatten(params: list[Parameter]) -> Parameter | None:
+    """Move every parameter's value and grad into one contiguous buffer each, leaving each
+    ``Parameter`` holding views into them; returns the flat pseudo-parameter (None if the
+    dtypes differ). One NumPy call then updates all parameters: no per-array overhead."""
+    dtype = params[0].value.dtype
+    if len(params) < 2 or any(p.value.dtype != dtype for p in params):
+        return None
+    flat = Parameter(np.concatenate([p.value.ravel() for p in params]), "flat")
+    offset = 0
+    for p in params:
+        n, shape = p.value.size, p.value.shape
+        p.value = flat.value[offset : offset + n].reshape(shape)
+        p.grad = flat.grad[offset : offset + n].reshape(shape)
+        offset += n
+    return flat
+
+
+def _split(flat: Array, params: list[Parameter]) -> list[Array]:
+    views, offset = [], 0
+    for p in params:
+        views.append(flat[offset : offset + p.size].reshape(p.shape))
+        offset += p.size
+    return views
 
 
 class Optimizer:
@@ -34,12 +60,17 @@ class Optimizer:
         params: a model or a list of ``Parameter``s.
         lr: a number or a schedule (a callable of the step count, or a schedule spec).
 
-    Per-parameter state lives in ``self.state``: lists aligned with ``self.params``.
-    ``lr_factor`` scales the learning rate (``ReduceLROnPlateau`` lowers it).
+    For speed the optimizer moves its parameters' values and gradients into one contiguous
+    buffer (each ``Parameter`` keeps views into it, so layers see no difference; an array
+    taken from ``param.value`` *before* the optimizer was built is no longer the live one).
+    The update rules then run once over that buffer (``self._targets``, state in
+    ``self._slots``). Per-parameter state is exposed in ``self.state``: lists aligned with
+    ``self.params``. ``lr_factor`` scales the learning rate (``ReduceLROnPlateau``).
     """
 
     registry_name = "optimizer"
     state_names: tuple[str, ...] = ()
+    flatten = True
 
     def __init__(self, params: Any, lr: float | Callable[[int], float] | dict = 1e-3) -> None:
         self.params = _as_params(params)
@@ -51,11 +82,20 @@ class Optimizer:
         elif callable(lr):
             self.lr = lr
         else:
-            raise ValueError(f"{type(self).__name__}: lr must be a number or a schedule, got {lr!r}")
+            raise ValueError(
+                f"{type(self).__name__}: lr must be a number or a schedule, got {lr!r}"
+            )
         self.lr_factor = 1.0
         self.step_count = 0
+        flat = _flatten(self.params) if self.flatten else None
+        self._targets = [flat] if flat is not None else self.params
+        self._slots: dict[str, list[Array]] = {
+            name: [np.zeros_like(t.value) for t in self._targets] for name in self.state_names
+        }
         self.state: dict[str, list[Array]] = {
-            name: [np.zeros_like(p.value) for p in self.params] for name in self.state_names}
+            name: _split(slots[0], self.params) if flat is not None else slots
+            for name, slots in self._slots.items()
+        }
 
     def current_lr(self) -> float:
         """The learning rate the next ``step()`` uses."""
@@ -72,17 +112,21 @@ class Optimizer:
         """Apply one update using each parameter's ``.grad``."""
         lr = self.current_lr()
         self.step_count += 1
-        for i, p in enumerate(self.params):
+        for i, p in enumerate(self._targets):
             self.update(i, p, p.grad, lr)
 
     def update(self, i: int, param: Parameter, grad: Array, lr: float) -> None:
-        """Update parameter ``i`` in place; subclasses define the rule."""
+        """Update target ``i`` (the flat buffer, or parameter i) in place; its state arrays
+        are ``self._slots[name][i]``. Subclasses define the rule."""
         param.value -= lr * grad
 
     def state_dict(self) -> dict[str, Any]:
         """Step count, lr factor and copies of the per-parameter state."""
-        return {"step_count": self.step_count, "lr_factor": self.lr_factor,
-                "state": {name: [a.copy() for a in arrays] for name, arrays in self.state.items()}}
+        return {
+            "step_count": self.step_count,
+            "lr_factor": self.lr_factor,
+            "state": {name: [a.copy() for a in arrays] for name, arrays in self.state.items()},
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned (arrays are copied in place)."""

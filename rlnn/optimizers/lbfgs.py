@@ -28,8 +28,16 @@ class LBFGS(Optimizer):
         tolerance_grad: stop when the projected gradient's largest entry is below this.
     """
 
-    def __init__(self, params: Any, lr: Any = 1.0, max_iter: int = 20, history_size: int = 10,
-                 tolerance_grad: float = 1e-7) -> None:
+    flatten = False  # it flattens into float64 for SciPy itself
+
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1.0,
+        max_iter: int = 20,
+        history_size: int = 10,
+        tolerance_grad: float = 1e-7,
+    ) -> None:
         super().__init__(params, lr)
         self.max_iter = check_positive_int("LBFGS", "max_iter", max_iter)
         self.history_size = check_positive_int("LBFGS", "history_size", history_size)
@@ -42,7 +50,7 @@ class LBFGS(Optimizer):
     def _assign(self, flat: np.ndarray) -> None:
         offset = 0
         for p in self.params:
-            p.value[...] = flat[offset:offset + p.size].reshape(p.shape)
+            p.value[...] = flat[offset : offset + p.size].reshape(p.shape)
             offset += p.size
 
     def step(self, closure: Callable[[], float] | None = None) -> float:
@@ -60,14 +68,25 @@ class LBFGS(Optimizer):
             grad = np.concatenate([p.grad.ravel() for p in self.params]).astype(np.float64)
             return loss, grad
 
-        result = minimize(objective, self._flat(), jac=True, method="L-BFGS-B",
-                          options={"maxiter": self.max_iter, "maxcor": self.history_size,
-                                   "gtol": self.tolerance_grad})
+        result = minimize(
+            objective,
+            self._flat(),
+            jac=True,
+            method="L-BFGS-B",
+            options={
+                "maxiter": self.max_iter,
+                "maxcor": self.history_size,
+                "gtol": self.tolerance_grad,
+            },
+        )
         self._assign(result.x)
         self.step_count += 1
         self.last_result = result
         return float(result.fun)
 
     def hyperparameters(self):
-        return {"max_iter": self.max_iter, "history_size": self.history_size,
-                "tolerance_grad": self.tolerance_grad}
+        return {
+            "max_iter": self.max_iter,
+            "history_size": self.history_size,
+            "tolerance_grad": self.tolerance_grad,
+        }

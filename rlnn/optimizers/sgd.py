@@ -31,22 +31,31 @@ class SGD(Optimizer):
 
     state_names = ("momentum_buffer",)
 
-    def __init__(self, params: Any, lr: Any = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = check_number("SGD", "momentum", momentum, low=0)
         self.dampening = check_number("SGD", "dampening", dampening, low=0, high=1)
         self.weight_decay = check_number("SGD", "weight_decay", weight_decay, low=0)
         self.nesterov = bool(nesterov)
         if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("SGD: nesterov needs momentum > 0 and dampening = 0, got "
-                             f"momentum={momentum}, dampening={dampening}")
+            raise ValueError(
+                "SGD: nesterov needs momentum > 0 and dampening = 0, got "
+                f"momentum={momentum}, dampening={dampening}"
+            )
 
     def update(self, i, param, grad, lr):
         if self.weight_decay:
             grad = grad + self.weight_decay * param.value
         if self.momentum:
-            buf = self.state["momentum_buffer"][i]
+            buf = self._slots["momentum_buffer"][i]
             if self.step_count == 1:
                 np.copyto(buf, grad)
             else:
@@ -56,5 +65,9 @@ class SGD(Optimizer):
         param.value -= lr * grad
 
     def hyperparameters(self):
-        return {"momentum": self.momentum, "dampening": self.dampening,
-                "weight_decay": self.weight_decay, "nesterov": self.nesterov}
+        return {
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "weight_decay": self.weight_decay,
+            "nesterov": self.nesterov,
+        }

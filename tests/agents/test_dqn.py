@@ -12,11 +12,13 @@ ACTIONS = spaces.Discrete(3)
 
 
 def make_batch(rng, n=16):
-    return Batch(states=rng.standard_normal((n, 4)).astype(np.float32),
-                 actions=rng.integers(3, size=n),
-                 rewards=rng.standard_normal(n).astype(np.float32),
-                 next_states=rng.standard_normal((n, 4)).astype(np.float32),
-                 terminated=(rng.random(n) < 0.2).astype(np.float32))
+    return Batch(
+        states=rng.standard_normal((n, 4)).astype(np.float32),
+        actions=rng.integers(3, size=n),
+        rewards=rng.standard_normal(n).astype(np.float32),
+        next_states=rng.standard_normal((n, 4)).astype(np.float32),
+        terminated=(rng.random(n) < 0.2).astype(np.float32),
+    )
 
 
 def weights(net):
@@ -96,7 +98,8 @@ def test_plain_variant_uses_the_online_network_for_targets(rng):
     assert agent.target is agent.online
     batch = make_batch(rng)
     expected = batch.rewards + 0.99 * (1 - batch.terminated) * agent.online.predict(
-        batch.next_states).max(axis=1)
+        batch.next_states
+    ).max(axis=1)
     np.testing.assert_allclose(agent.bellman_targets(batch), expected, rtol=1e-6)
     agent.sync_target()  # a no-op
 
@@ -117,8 +120,9 @@ def test_same_seed_same_agent(rng):
         np.testing.assert_array_equal(x, y)
     batch = make_batch(rng)
     assert a.update(batch)["td_loss"] == b.update(batch)["td_loss"]
-    assert [a.act(batch.states[0], 0.5) for _ in range(20)] == [b.act(batch.states[0], 0.5)
-                                                                 for _ in range(20)]
+    assert [a.act(batch.states[0], 0.5) for _ in range(20)] == [
+        b.act(batch.states[0], 0.5) for _ in range(20)
+    ]
 
 
 def test_state_dict_roundtrip_and_save_load(tmp_path, rng):
@@ -141,12 +145,15 @@ def test_non_finite_values_stop_the_update(rng):
         agent.update(batch)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"gamma": 1.5}, r"DQN: gamma must be in \[0, 1\], got 1.5"),
-    ({"tau": 0.0}, r"DQN: tau must be in \(0, 1\], got 0.0"),
-    ({"loss": "hubber"}, "unknown loss 'hubber'"),
-    ({"optimizer": "adamm"}, "unknown optimizer 'adamm'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"gamma": 1.5}, r"DQN: gamma must be in \[0, 1\], got 1.5"),
+        ({"tau": 0.0}, r"DQN: tau must be in \(0, 1\], got 0.0"),
+        ({"loss": "hubber"}, "unknown loss 'hubber'"),
+        ({"optimizer": "adamm"}, "unknown optimizer 'adamm'"),
+    ],
+)
 def test_bad_hyperparameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         DQN(OBS, ACTIONS, **kwargs)

@@ -22,8 +22,9 @@ def test_dqn_target_hand_computed():
 def test_truncation_is_not_termination_it_bootstraps():
     # The second transition ended by a time limit: terminated = 0, so it bootstraps:
     # -1 + 0.9·max(10, 3) = 8.
-    np.testing.assert_allclose(dqn_target(REWARDS, np.array([0.0, 0.0]), NEXT_Q_TARGET, 0.9),
-                               [5.5, 8.0])
+    np.testing.assert_allclose(
+        dqn_target(REWARDS, np.array([0.0, 0.0]), NEXT_Q_TARGET, 0.9), [5.5, 8.0]
+    )
 
 
 def test_double_dqn_target_differs_from_dqn_when_networks_disagree():
@@ -70,8 +71,13 @@ def test_add_batch_wraps_too():
     buffer = ReplayBuffer(5, (2,))
     for start in (0, 3):
         n = 3
-        buffer.add_batch(np.arange(start, start + n)[:, None].repeat(2, 1), np.zeros(n),
-                         np.arange(start, start + n), np.zeros((n, 2)), np.zeros(n, bool))
+        buffer.add_batch(
+            np.arange(start, start + n)[:, None].repeat(2, 1),
+            np.zeros(n),
+            np.arange(start, start + n),
+            np.zeros((n, 2)),
+            np.zeros(n, bool),
+        )
     assert len(buffer) == 5 and buffer.position == 1
     assert buffer.rewards[0] == 5.0
 
@@ -120,5 +126,7 @@ def test_state_dict_roundtrip_continues_sampling_identically():
 
 
 def test_bad_capacity():
-    with pytest.raises(ValueError, match="ReplayBuffer: capacity must be a positive integer, got 0"):
+    with pytest.raises(
+        ValueError, match="ReplayBuffer: capacity must be a positive integer, got 0"
+    ):
         ReplayBuffer(0, (3,))

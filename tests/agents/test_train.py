@@ -18,10 +18,23 @@ from agents.train import TrainingError, train
 from rlnn.monitoring import MemoryLogger
 
 ROOT = Path(__file__).resolve().parents[2]
-SMALL = dict(total_steps=600, learning_starts=100, batch_size=16, buffer_size=1000, train_freq=1,
-             gradient_steps=1, target_update_interval=50, net_arch=[16], eval_every=0,
-             final_eval_episodes=2, eval_episodes=2, checkpoint_every=200, quiet=True,
-             learning_rate=1e-3, learning_rate_end=1e-4)
+SMALL = dict(
+    total_steps=600,
+    learning_starts=100,
+    batch_size=16,
+    buffer_size=1000,
+    train_freq=1,
+    gradient_steps=1,
+    target_update_interval=50,
+    net_arch=[16],
+    eval_every=0,
+    final_eval_episodes=2,
+    eval_episodes=2,
+    checkpoint_every=200,
+    quiet=True,
+    learning_rate=1e-3,
+    learning_rate_end=1e-4,
+)
 
 
 def final_weights(summary):
@@ -30,14 +43,17 @@ def final_weights(summary):
 
 @pytest.mark.parametrize("algo", ["dqn", "ddqn"])
 def test_resume_from_a_checkpoint_gives_identical_results(tmp_path, algo):
-    uninterrupted = train(make_config("CartPole-v1", algo=algo, logdir=str(tmp_path / "a"), **SMALL))
+    uninterrupted = train(
+        make_config("CartPole-v1", algo=algo, logdir=str(tmp_path / "a"), **SMALL)
+    )
     first = train(make_config("CartPole-v1", algo=algo, logdir=str(tmp_path / "b"), **SMALL))
     checkpoints = sorted((Path(first["run_dir"]) / "checkpoints").glob("step_*.pkl"))
     assert [p.name for p in checkpoints] == ["step_0000000400.pkl", "step_0000000600.pkl"]
     checkpoints[-1].unlink()  # as if the run had been killed after step 400
     (Path(first["run_dir"]) / "model.npz").unlink()
-    resumed = train(make_config("CartPole-v1", algo=algo, logdir=str(tmp_path / "b"), resume=True,
-                                **SMALL))
+    resumed = train(
+        make_config("CartPole-v1", algo=algo, logdir=str(tmp_path / "b"), resume=True, **SMALL)
+    )
     assert resumed["run_dir"] == first["run_dir"]
     a, b = final_weights(uninterrupted), final_weights(resumed)
     for key in a:
@@ -54,21 +70,39 @@ def test_same_seed_same_run(tmp_path):
 
 def test_run_directory_summary_and_logged_tags(tmp_path):
     logger = MemoryLogger()
-    config = make_config("CartPole-v1", logdir=str(tmp_path), **{**SMALL, "total_steps": 2000,
-                                                                 "eval_every": 1000})
+    config = make_config(
+        "CartPole-v1", logdir=str(tmp_path), **{**SMALL, "total_steps": 2000, "eval_every": 1000}
+    )
     summary = train(config, logger=logger)
     run_dir = Path(summary["run_dir"])
     assert run_dir.name.startswith("CartPole-v1__dqn__seed0__")
     saved = json.loads((run_dir / "summary.json").read_text())
-    for key in ("env", "algo", "seed", "total_steps", "wall_seconds", "steps_per_second",
-                "eval_mean_return", "eval_std_return", "first_solved_step"):
+    for key in (
+        "env",
+        "algo",
+        "seed",
+        "total_steps",
+        "wall_seconds",
+        "steps_per_second",
+        "eval_mean_return",
+        "eval_std_return",
+        "first_solved_step",
+    ):
         assert key in saved
     assert saved["total_steps"] == 2000 and saved["steps_per_second"] > 0
     assert json.loads((run_dir / "config.json").read_text())["total_steps"] == 2000
     tags = set(logger.scalars_by_tag)
-    assert {"charts/episodic_return", "charts/episodic_length", "charts/epsilon", "charts/SPS",
-            "losses/td_loss", "losses/q_values", "losses/grad_norm", "eval/mean_return",
-            "eval/std_return"} <= tags
+    assert {
+        "charts/episodic_return",
+        "charts/episodic_length",
+        "charts/epsilon",
+        "charts/SPS",
+        "losses/td_loss",
+        "losses/q_values",
+        "losses/grad_norm",
+        "eval/mean_return",
+        "eval/std_return",
+    } <= tags
     assert [s for s, _ in logger.scalars_by_tag["eval/mean_return"]] == [1000, 2000]
     returns = [v for _, v in logger.scalars_by_tag["charts/episodic_return"]]
     assert all(r >= 8 for r in returns)  # CartPole episodes last at least 8 steps
@@ -77,10 +111,19 @@ def test_run_directory_summary_and_logged_tags(tmp_path):
 
 def test_epsilon_follows_the_linear_schedule(tmp_path):
     logger = MemoryLogger()
-    train(make_config("CartPole-v1", logdir=str(tmp_path), **{**SMALL, "total_steps": 1000,
-                                                              "exploration_fraction": 0.5,
-                                                              "exploration_final_eps": 0.1}),
-          logger=logger)
+    train(
+        make_config(
+            "CartPole-v1",
+            logdir=str(tmp_path),
+            **{
+                **SMALL,
+                "total_steps": 1000,
+                "exploration_fraction": 0.5,
+                "exploration_final_eps": 0.1,
+            },
+        ),
+        logger=logger,
+    )
     for step, eps in logger.scalars_by_tag["charts/epsilon"]:
         # the episode that ended at `step` logs epsilon of its last step (step - 1)
         expected = max(1.0 - 0.9 * (step - 1) / 500, 0.1)
@@ -88,8 +131,11 @@ def test_epsilon_follows_the_linear_schedule(tmp_path):
 
 
 def test_vector_envs_collect_and_train(tmp_path):
-    summary = train(make_config("CartPole-v1", logdir=str(tmp_path), n_envs=4,
-                                **{**SMALL, "checkpoint_every": 0}))
+    summary = train(
+        make_config(
+            "CartPole-v1", logdir=str(tmp_path), n_envs=4, **{**SMALL, "checkpoint_every": 0}
+        )
+    )
     assert summary["total_steps"] == 600 and summary["episodes"] > 10
 
 
@@ -104,9 +150,12 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_checkpoint(tmp_path, 
         return original(self, batch)
 
     monkeypatch.setattr(dqn.DQN, "update", poisoned)
-    with pytest.raises(TrainingError, match=r"non-finite Q-values or Bellman targets at step 351; "
-                                            r"training stopped, the last good checkpoint is .*"
-                                            r"step_0000000200.pkl"):
+    with pytest.raises(
+        TrainingError,
+        match=r"non-finite Q-values or Bellman targets at step 351; "
+        r"training stopped, the last good checkpoint is .*"
+        r"step_0000000200.pkl",
+    ):
         train(make_config("CartPole-v1", logdir=str(tmp_path), **SMALL))
 
 
@@ -145,38 +194,67 @@ def test_dqn_greedy_policy_is_optimal_on_the_gridworld(tmp_path):
 
 # The command line ---------------------------------------------------------------------
 
+
 def cli(*args, timeout=120):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "train_dqn.py"), *args],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_dqn.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def test_cli_smoke_run_then_evaluate(tmp_path):
-    out = cli("--env", "CartPole-v1", "--total-steps", "1500", "--learning-starts", "500",
-              "--eval-every", "0", "--logdir", str(tmp_path), "--quiet")
+    out = cli(
+        "--env",
+        "CartPole-v1",
+        "--total-steps",
+        "1500",
+        "--learning-starts",
+        "500",
+        "--eval-every",
+        "0",
+        "--logdir",
+        str(tmp_path),
+        "--quiet",
+    )
     assert out.returncode == 0, out.stderr
     assert "CartPole-v1 dqn seed 0: eval return" in out.stdout
     run_dir = next(tmp_path.iterdir())
     assert {"summary.json", "config.json", "model.npz", "checkpoints"} <= {
-        p.name for p in run_dir.iterdir()}
+        p.name for p in run_dir.iterdir()
+    }
     assert list(run_dir.glob("events.out.tfevents.*"))
-    evaluation = subprocess.run([sys.executable, str(ROOT / "scripts" / "evaluate.py"),
-                                 str(run_dir), "--episodes", "3"], capture_output=True, text=True,
-                                check=True)
+    evaluation = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "evaluate.py"), str(run_dir), "--episodes", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(evaluation.stdout)["episodes"] == 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--env", "CartPole-v9"], "unknown environment id 'CartPole-v9'; did you mean 'CartPole-v1'"),
-    (["--env", "Pendulum-v1"], "Pendulum-v1 has action space Box(-2.0, 2.0, (1,), float32)"),
-    (["--gamma", "1.5"], "gamma must be in [0, 1], got 1.5"),
-    (["--total-steps", "0"], "total-steps must be a positive integer, got 0"),
-    (["--batch-size", "-3"], "batch-size must be a positive integer, got -3"),
-    (["--batch-size", "512", "--buffer-size", "100"],
-     "batch-size (512) must not exceed buffer-size (100)"),
-    (["--algo", "ppo"], "argument --algo: invalid choice: 'ppo'"),
-    (["--loss", "hubber"], "unknown loss 'hubber'; expected one of"),
-    (["--optimizer", "adamm"], "unknown optimizer 'adamm'; expected one of"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--env", "CartPole-v9"],
+            "unknown environment id 'CartPole-v9'; did you mean 'CartPole-v1'",
+        ),
+        (["--env", "Pendulum-v1"], "Pendulum-v1 has action space Box(-2.0, 2.0, (1,), float32)"),
+        (["--gamma", "1.5"], "gamma must be in [0, 1], got 1.5"),
+        (["--total-steps", "0"], "total-steps must be a positive integer, got 0"),
+        (["--batch-size", "-3"], "batch-size must be a positive integer, got -3"),
+        (
+            ["--batch-size", "512", "--buffer-size", "100"],
+            "batch-size (512) must not exceed buffer-size (100)",
+        ),
+        (["--algo", "ppo"], "argument --algo: invalid choice: 'ppo'"),
+        (["--loss", "hubber"], "unknown loss 'hubber'; expected one of"),
+        (["--optimizer", "adamm"], "unknown optimizer 'adamm'; expected one of"),
+    ],
+)
 def test_cli_bad_input_one_line_and_exit_code_2(args, message, tmp_path):
     out = cli(*args, "--logdir", str(tmp_path))
     assert out.returncode == 2
@@ -186,14 +264,39 @@ def test_cli_bad_input_one_line_and_exit_code_2(args, message, tmp_path):
 
 
 def test_sigkill_at_any_moment_leaves_a_resumable_run(tmp_path):
-    args = ["--env", "CartPole-v1", "--total-steps", "6000", "--learning-starts", "500",
-            "--net-arch", "32", "--train-freq", "1", "--gradient-steps", "1", "--eval-every", "0",
-            "--checkpoint-every", "500", "--quiet"]
+    args = [
+        "--env",
+        "CartPole-v1",
+        "--total-steps",
+        "6000",
+        "--learning-starts",
+        "500",
+        "--net-arch",
+        "32",
+        "--train-freq",
+        "1",
+        "--gradient-steps",
+        "1",
+        "--eval-every",
+        "0",
+        "--checkpoint-every",
+        "500",
+        "--quiet",
+    ]
     reference = cli(*args, "--logdir", str(tmp_path / "ref"))
     assert reference.returncode == 0, reference.stderr
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "train_dqn.py"), *args,
-                             "--logdir", str(tmp_path / "killed")], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train_dqn.py"),
+            *args,
+            "--logdir",
+            str(tmp_path / "killed"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not list((tmp_path / "killed").glob("*/checkpoints/*.pkl")):
         time.sleep(0.01)

@@ -19,8 +19,10 @@ def test_value_iteration_matches_q_star_worked_out_by_hand_on_a_3_state_chain():
 def test_value_iteration_on_a_stochastic_two_state_mdp():
     # One non-terminal state; action 0: reward 1 and stay with prob 0.5, else terminate with 0.
     # Q0 = 0.5·(1 + γQ0) → Q0 = 0.5/(1 - 0.5γ); action 1: reward 0.2, terminate.
-    model = [[[(0.5, 0, 1.0, False), (0.5, 1, 0.0, True)], [(1.0, 1, 0.2, True)]],
-             [[(1.0, 1, 0.0, True)], [(1.0, 1, 0.0, True)]]]
+    model = [
+        [[(0.5, 0, 1.0, False), (0.5, 1, 0.0, True)], [(1.0, 1, 0.2, True)]],
+        [[(1.0, 1, 0.0, True)], [(1.0, 1, 0.0, True)]],
+    ]
     q = value_iteration(model, gamma=0.8)
     assert q[0, 0] == pytest.approx(0.5 / (1 - 0.4))
     assert q[0, 1] == pytest.approx(0.2)
@@ -41,7 +43,7 @@ def test_gridworld_optimal_policy_avoids_pits_and_reaches_the_goal():
     policy = env.optimal_policy(gamma)
     state, total = env.start_state, 0.0
     for _ in range(50):
-        (_, state, reward, done), = env.model[state][policy[state]]
+        ((_, state, reward, done),) = env.model[state][policy[state]]
         total += reward
         if done:
             break
@@ -58,9 +60,11 @@ def test_slippery_gridworld_transitions_sum_to_one_and_values_are_lower():
     assert slippery.optimal_v(0.99)[start] < plain.optimal_v(0.99)[start]
 
 
-@pytest.mark.parametrize("env", [ChainEnv(5), GridWorldEnv(), GridWorldEnv(slip=0.3),
-                                 GridWorldEnv(observation="coordinates")],
-                         ids=["chain", "grid", "slippery-grid", "grid-coordinates"])
+@pytest.mark.parametrize(
+    "env",
+    [ChainEnv(5), GridWorldEnv(), GridWorldEnv(slip=0.3), GridWorldEnv(observation="coordinates")],
+    ids=["chain", "grid", "slippery-grid", "grid-coordinates"],
+)
 def test_gymnasium_env_checker_passes(env):
     check_env(env, skip_render_check=True)
     assert isinstance(env.render(), str) or env.render_mode is None
@@ -94,15 +98,21 @@ def test_make_records_episode_statistics_and_registers_time_limits():
 
 
 def test_unknown_id_names_it_and_suggests_close_ones():
-    with pytest.raises(ValueError, match=r"unknown environment id 'CartPole-v2'; did you mean "
-                                         r"'CartPole-v1'"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown environment id 'CartPole-v2'; did you mean "
+        r"'CartPole-v1'",
+    ):
         envs.make("CartPole-v2")
 
 
 def test_continuous_action_space_names_env_and_spaces():
-    with pytest.raises(ValueError, match=r"Pendulum-v1 has action space Box\(-2.0, 2.0, \(1,\), "
-                                         r"float32\) and observation space Box\(.*the agents "
-                                         r"support a Discrete action space"):
+    with pytest.raises(
+        ValueError,
+        match=r"Pendulum-v1 has action space Box\(-2.0, 2.0, \(1,\), "
+        r"float32\) and observation space Box\(.*the agents "
+        r"support a Discrete action space",
+    ):
         envs.make("Pendulum-v1")
 
 

@@ -11,8 +11,12 @@ ACTIVATIONS = activations.registry.canonical_names()
 VARIANTS = {
     "swish": [{"beta": 0.7}, {"beta": 1.3, "learnable": True}],
     "prelu": [{}, {"num_parameters": 4}],
-    "soft_exponential": [{"alpha": -0.3}, {"alpha": 0.0}, {"alpha": 0.4},
-                         {"alpha": 0.4, "learnable": False}],
+    "soft_exponential": [
+        {"alpha": -0.3},
+        {"alpha": 0.0},
+        {"alpha": 0.4},
+        {"alpha": 0.4, "learnable": False},
+    ],
     "gelu": [{}, {"approximate": "tanh"}],
     "pelu": [{"a": 1.5, "b": 0.7}],
     "leaky_relu": [{"alpha": 0.2}],
@@ -58,7 +62,9 @@ def test_predict_equals_eval_forward_and_leaves_cache(name, rng):
     y = layer.forward(x)
     upstream = rng.standard_normal(y.shape)
     before = layer.backward(upstream)
-    np.testing.assert_array_equal(layer.predict(x * 0.5), activations.get(name).eval().predict(x * 0.5))
+    np.testing.assert_array_equal(
+        layer.predict(x * 0.5), activations.get(name).eval().predict(x * 0.5)
+    )
     np.testing.assert_array_equal(layer.backward(upstream), before)
 
 
@@ -73,9 +79,26 @@ def test_backward_does_not_mutate_upstream(rng):
         np.testing.assert_array_equal(upstream, copy, err_msg=name)
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "softplus", "softmax", "log_softmax", "tanh",
-                                  "silu", "mish", "gelu", "elu", "selu", "celu", "bipolar_sigmoid",
-                                  "softsign", "arctan", "isrlu"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sigmoid",
+        "softplus",
+        "softmax",
+        "log_softmax",
+        "tanh",
+        "silu",
+        "mish",
+        "gelu",
+        "elu",
+        "selu",
+        "celu",
+        "bipolar_sigmoid",
+        "softsign",
+        "arctan",
+        "isrlu",
+    ],
+)
 def test_finite_values_and_gradients_at_plus_minus_1000(name):
     layer = activations.get(name)
     x = np.array([[-1000.0, 1000.0, 0.0], [1000.0, -1000.0, 999.0]], dtype=np.float32)
@@ -90,13 +113,20 @@ def test_known_values():
     np.testing.assert_allclose(activations.get("sigmoid").predict(x), 1 / (1 + np.exp(-x)))
     np.testing.assert_allclose(activations.get("leaky_relu").predict(x), [[-0.02, 0, 2]])
     np.testing.assert_allclose(activations.get("binary_step").predict(x), [[0, 1, 1]])
-    np.testing.assert_allclose(activations.get("bipolar_sigmoid").predict(x),
-                               (1 - np.exp(-x)) / (1 + np.exp(-x)))
-    np.testing.assert_allclose(activations.get("gelu").predict(np.array([[1.0]])), [[0.8413447460685429]])
+    np.testing.assert_allclose(
+        activations.get("bipolar_sigmoid").predict(x), (1 - np.exp(-x)) / (1 + np.exp(-x))
+    )
+    np.testing.assert_allclose(
+        activations.get("gelu").predict(np.array([[1.0]])), [[0.8413447460685429]]
+    )
     np.testing.assert_allclose(activations.get("hard_swish").predict(x), [[-1 / 3, 0, 5 / 3]])
     np.testing.assert_allclose(activations.get("softmax").predict(x).sum(axis=1), [1.0])
-    np.testing.assert_allclose(activations.get("selu").predict(np.array([[1.0]])), [[1.0507009873554805]])
-    np.testing.assert_allclose(activations.get("isrlu").predict(np.array([[-1.0]])), [[-1 / np.sqrt(2)]])
+    np.testing.assert_allclose(
+        activations.get("selu").predict(np.array([[1.0]])), [[1.0507009873554805]]
+    )
+    np.testing.assert_allclose(
+        activations.get("isrlu").predict(np.array([[-1.0]])), [[-1 / np.sqrt(2)]]
+    )
     # Soft exponential's three regimes: log, identity, exp.
     se = lambda a: activations.SoftExponential(alpha=a).predict(np.array([[1.0]]))[0, 0]  # noqa: E731
     assert se(0.0) == 1.0
@@ -117,15 +147,21 @@ def test_unknown_name_lists_valid_ones():
         activations.get("relux")
 
 
-@pytest.mark.parametrize(("factory", "message"), [
-    (lambda: activations.LeakyReLU(alpha=-1), "LeakyReLU: alpha must be >= 0, got -1"),
-    (lambda: activations.ELU(alpha=float("nan")), "ELU: alpha must be finite, got nan"),
-    (lambda: activations.CELU(alpha=0), "CELU: alpha must be > 0, got 0"),
-    (lambda: activations.RReLU(lower=0.5, upper=0.2), "RReLU: upper must be >= 0.5, got 0.2"),
-    (lambda: activations.PReLU(num_parameters=0), "PReLU: num_parameters must be a positive"),
-    (lambda: activations.PELU(b=-1), "PELU: b must be > 0, got -1"),
-    (lambda: activations.GELU(approximate="fast"), "GELU: approximate must be 'none' or 'tanh'"),
-])
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: activations.LeakyReLU(alpha=-1), "LeakyReLU: alpha must be >= 0, got -1"),
+        (lambda: activations.ELU(alpha=float("nan")), "ELU: alpha must be finite, got nan"),
+        (lambda: activations.CELU(alpha=0), "CELU: alpha must be > 0, got 0"),
+        (lambda: activations.RReLU(lower=0.5, upper=0.2), "RReLU: upper must be >= 0.5, got 0.2"),
+        (lambda: activations.PReLU(num_parameters=0), "PReLU: num_parameters must be a positive"),
+        (lambda: activations.PELU(b=-1), "PELU: b must be > 0, got -1"),
+        (
+            lambda: activations.GELU(approximate="fast"),
+            "GELU: approximate must be 'none' or 'tanh'",
+        ),
+    ],
+)
 def test_bad_hyperparameters_fail_at_construction(factory, message):
     with pytest.raises(ValueError, match=message):
         factory()

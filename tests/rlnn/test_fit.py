@@ -16,8 +16,18 @@ def blobs(rng, n=200):
 def test_fit_learns_and_returns_a_history(rng):
     x, y = blobs(rng)
     model = rlnn.mlp([2, 16, 2], seed=0)
-    history = rlnn.fit(model, x, y, loss="softmax_cross_entropy", optimizer={"name": "adam", "lr": 0.01},
-                       epochs=20, batch_size=16, validation=(x, y), metrics=["accuracy"], verbose=0)
+    history = rlnn.fit(
+        model,
+        x,
+        y,
+        loss="softmax_cross_entropy",
+        optimizer={"name": "adam", "lr": 0.01},
+        epochs=20,
+        batch_size=16,
+        validation=(x, y),
+        metrics=["accuracy"],
+        verbose=0,
+    )
     assert history.epochs == 20
     assert history["loss"][-1] < history["loss"][0] * 0.5
     assert history["val_accuracy"][-1] > 0.95
@@ -28,9 +38,12 @@ def test_fit_is_deterministic_for_a_seed(rng):
     x, y = blobs(rng)
     results = []
     for _ in range(2):
-        model = rlnn.Sequential([rlnn.Dense(2, 8, "relu", rng=0), rlnn.Dropout(0.2, rng=1),
-                                 rlnn.Dense(8, 2, rng=2)])
-        rlnn.fit(model, x, y, loss="softmax_cross_entropy", epochs=3, batch_size=7, seed=5, verbose=0)
+        model = rlnn.Sequential(
+            [rlnn.Dense(2, 8, "relu", rng=0), rlnn.Dropout(0.2, rng=1), rlnn.Dense(8, 2, rng=2)]
+        )
+        rlnn.fit(
+            model, x, y, loss="softmax_cross_entropy", epochs=3, batch_size=7, seed=5, verbose=0
+        )
         results.append(model.state_dict())
     for key in results[0]:
         np.testing.assert_array_equal(results[0][key], results[1][key])
@@ -47,9 +60,16 @@ def test_last_partial_batch_is_used(rng):
             super().step()
 
     model = rlnn.mlp([2, 2], seed=0)
-    rlnn.fit(model, x, y, loss="softmax_cross_entropy",
-             optimizer=CountingOptimizer(model.parameters(), lr=0.1), epochs=2, batch_size=4,
-             verbose=0)
+    rlnn.fit(
+        model,
+        x,
+        y,
+        loss="softmax_cross_entropy",
+        optimizer=CountingOptimizer(model.parameters(), lr=0.1),
+        epochs=2,
+        batch_size=4,
+        verbose=0,
+    )
     assert CountingOptimizer.steps == 6  # 4 + 4 + 2 per epoch
 
 
@@ -64,9 +84,18 @@ def test_early_stopping_restores_the_best_weights(rng):
         def on_epoch_end(self, epoch, logs):
             snapshots.append(self.model.state_dict())
 
-    history = rlnn.fit(model, x, y, loss="softmax_cross_entropy", optimizer={"name": "sgd", "lr": 0.5},
-                       epochs=50, batch_size=20, validation=(x, 1 - y), callbacks=[Snapshot(), stopper],
-                       verbose=0)
+    history = rlnn.fit(
+        model,
+        x,
+        y,
+        loss="softmax_cross_entropy",
+        optimizer={"name": "sgd", "lr": 0.5},
+        epochs=50,
+        batch_size=20,
+        validation=(x, 1 - y),
+        callbacks=[Snapshot(), stopper],
+        verbose=0,
+    )
     best = int(np.argmin(history["val_loss"]))
     assert history.epochs == best + 3 < 50
     assert stopper.best_epoch == best
@@ -79,9 +108,17 @@ def test_reduce_lr_on_plateau_and_checkpoint(tmp_path, rng):
     model = rlnn.mlp([2, 4, 2], seed=0)
     plateau = rlnn.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0)
     path = tmp_path / "best.npz"
-    history = rlnn.fit(model, x, y, loss="softmax_cross_entropy", optimizer={"name": "sgd", "lr": 0.1},
-                       epochs=4, validation=(x, y),
-                       callbacks=[plateau, rlnn.ModelCheckpoint(path, monitor="val_loss")], verbose=0)
+    history = rlnn.fit(
+        model,
+        x,
+        y,
+        loss="softmax_cross_entropy",
+        optimizer={"name": "sgd", "lr": 0.1},
+        epochs=4,
+        validation=(x, y),
+        callbacks=[plateau, rlnn.ModelCheckpoint(path, monitor="val_loss")],
+        verbose=0,
+    )
     assert history["lr"] == pytest.approx([0.1, 0.1, 0.05, 0.025])
     assert rlnn.load(path).config() == model.config()
 
@@ -89,8 +126,17 @@ def test_reduce_lr_on_plateau_and_checkpoint(tmp_path, rng):
 def test_fit_logs_tensorboard_tags(rng):
     x, y = blobs(rng)
     logger = MemoryLogger()
-    rlnn.fit(rlnn.mlp([2, 2], seed=0), x, y, loss="softmax_cross_entropy", epochs=3,
-             validation=(x, y), metrics=["accuracy"], logger=logger, verbose=0)
+    rlnn.fit(
+        rlnn.mlp([2, 2], seed=0),
+        x,
+        y,
+        loss="softmax_cross_entropy",
+        epochs=3,
+        validation=(x, y),
+        metrics=["accuracy"],
+        logger=logger,
+        verbose=0,
+    )
     assert {"train/loss", "val/loss", "val/accuracy", "lr"} <= set(logger.scalars_by_tag)
     assert [step for step, _ in logger.scalars_by_tag["val/loss"]] == [0, 1, 2]
 
@@ -99,26 +145,51 @@ def test_lbfgs_full_batch_fit(rng):
     x = rng.standard_normal((50, 3))
     y = x @ np.array([[1.0], [-2.0], [0.5]]) + 0.3
     model = rlnn.mlp([3, 1], seed=0, dtype=np.float64)
-    history = rlnn.fit(model, x, y, loss="mse", optimizer={"name": "lbfgs", "max_iter": 50},
-                       epochs=1, verbose=0)
+    history = rlnn.fit(
+        model, x, y, loss="mse", optimizer={"name": "lbfgs", "max_iter": 50}, epochs=1, verbose=0
+    )
     assert history["loss"][0] < 1e-10
 
 
 def test_non_finite_loss_names_epoch_and_batch(rng):
     x, y = blobs(rng, n=40)
     model = rlnn.mlp([2, 8, 1], seed=0)
-    with pytest.raises(FloatingPointError, match=r"the loss became (inf|nan) at epoch \d+, batch \d+"):
-        rlnn.fit(model, x, y.reshape(-1, 1).astype(np.float32) * 1e30, loss="mse",
-                 optimizer={"name": "sgd", "lr": 1e10}, epochs=5, batch_size=8, verbose=0)
+    with pytest.raises(
+        FloatingPointError, match=r"the loss became (inf|nan) at epoch \d+, batch \d+"
+    ):
+        rlnn.fit(
+            model,
+            x,
+            y.reshape(-1, 1).astype(np.float32) * 1e30,
+            loss="mse",
+            optimizer={"name": "sgd", "lr": 1e10},
+            epochs=5,
+            batch_size=8,
+            verbose=0,
+        )
 
 
-@pytest.mark.parametrize(("x", "y", "message"), [
-    (np.zeros((5, 2)), np.zeros(4, dtype=np.int64), "fit: training x has 5 samples but y has 4"),
-    (np.array([[0.0, np.nan]] * 3), np.zeros(3, dtype=np.int64),
-     r"fit: training x contains NaN or inf \(first at sample 0\)"),
-    (np.zeros((3, 2)), np.array([0, 1, 2]),
-     r"fit: training labels must lie in \[0, 1\] \(the model has 2 outputs\), got values in \[0, 2\]"),
-])
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        (
+            np.zeros((5, 2)),
+            np.zeros(4, dtype=np.int64),
+            "fit: training x has 5 samples but y has 4",
+        ),
+        (
+            np.array([[0.0, np.nan]] * 3),
+            np.zeros(3, dtype=np.int64),
+            r"fit: training x contains NaN or inf \(first at sample 0\)",
+        ),
+        (
+            np.zeros((3, 2)),
+            np.array([0, 1, 2]),
+            r"fit: training labels must lie in \[0, 1\] \(the model has 2 outputs\), "
+            r"got values in \[0, 2\]",
+        ),
+    ],
+)
 def test_bad_data_fails_before_training(x, y, message):
     with pytest.raises(ValueError, match=message):
         rlnn.fit(rlnn.mlp([2, 2], seed=0), x, y, loss="softmax_cross_entropy", epochs=1, verbose=0)

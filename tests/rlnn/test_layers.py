@@ -9,15 +9,17 @@ from rlnn.layers import Dense, Sequential
 
 
 def mixed_model(seed=0, dtype=np.float64):
-    return Sequential([
-        Dense(5, 7, "tanh", rng=seed, dtype=dtype),
-        Dense(7, 6, {"name": "leaky_relu", "alpha": 0.1}, rng=seed + 1, dtype=dtype),
-        Dense(6, 6, "prelu", rng=seed + 2, dtype=dtype),
-        rlnn.activations.GELU(),
-        Dense(6, 4, "softplus", rng=seed + 3, dtype=dtype),
-        Dense(4, 3, rng=seed + 4, dtype=dtype),
-        "log_softmax",
-    ])
+    return Sequential(
+        [
+            Dense(5, 7, "tanh", rng=seed, dtype=dtype),
+            Dense(7, 6, {"name": "leaky_relu", "alpha": 0.1}, rng=seed + 1, dtype=dtype),
+            Dense(6, 6, "prelu", rng=seed + 2, dtype=dtype),
+            rlnn.activations.GELU(),
+            Dense(6, 4, "softplus", rng=seed + 3, dtype=dtype),
+            Dense(4, 3, rng=seed + 4, dtype=dtype),
+            "log_softmax",
+        ]
+    )
 
 
 def test_sequential_mixing_activations_passes_gradcheck(rng):
@@ -27,8 +29,9 @@ def test_sequential_mixing_activations_passes_gradcheck(rng):
 
 def test_gradcheck_with_a_loss_and_float32_model(rng):
     model = rlnn.mlp([3, 8, 2], activation="sigmoid", seed=0)
-    result = rlnn.gradcheck(model, rng.standard_normal((6, 3)), loss="mse",
-                            target=rng.standard_normal((6, 2)))
+    result = rlnn.gradcheck(
+        model, rng.standard_normal((6, 3)), loss="mse", target=rng.standard_normal((6, 2))
+    )
     assert result.passed, str(result)
 
 
@@ -65,8 +68,12 @@ def test_float32_by_default_and_float64_on_request(rng):
 
 
 def test_same_seed_same_weights_different_seed_different_weights():
-    a, b, c = rlnn.mlp([4, 16, 2], seed=3), rlnn.mlp([4, 16, 2], seed=3), rlnn.mlp([4, 16, 2], seed=4)
-    for pa, pb, pc in zip(a.parameters(), b.parameters(), c.parameters(), strict=True):
+    a, b, c = (
+        rlnn.mlp([4, 16, 2], seed=3),
+        rlnn.mlp([4, 16, 2], seed=3),
+        rlnn.mlp([4, 16, 2], seed=4),
+    )
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
         np.testing.assert_array_equal(pa.value, pb.value)
     assert not np.array_equal(a.parameters()[0].value, c.parameters()[0].value)
 
@@ -100,7 +107,9 @@ def test_save_then_load_gives_bit_identical_predictions(tmp_path, rng):
     loaded = rlnn.load(path)
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     assert loaded.config() == model.config()
-    assert [p.value.dtype for p in loaded.parameters()] == [p.value.dtype for p in model.parameters()]
+    assert [p.value.dtype for p in loaded.parameters()] == [
+        p.value.dtype for p in model.parameters()
+    ]
 
 
 def test_save_is_atomic_and_leaves_no_temporary_files(tmp_path, monkeypatch):
@@ -136,7 +145,9 @@ def test_state_dict_roundtrip_and_errors():
         state = a.state_dict()
         del state["1.bias"]
         b.load_state_dict(state)
-    with pytest.raises(ValueError, match=r"state_dict\['0.weight'\] has shape \(4, 4\), expected \(3, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"state_dict\['0.weight'\] has shape \(4, 4\), expected \(3, 4\)"
+    ):
         b.load_state_dict({**a.state_dict(), "0.weight": np.zeros((4, 4))})
 
 
@@ -157,20 +168,28 @@ def test_train_eval_modes_propagate():
 
 def test_shape_mismatch_names_layer_and_shapes():
     layer = Dense(4, 64)
-    with pytest.raises(ValueError, match=r"Dense\(4 -> 64\) expected input \(batch, 4\), got \(32, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"Dense\(4 -> 64\) expected input \(batch, 4\), got \(32, 3\)"
+    ):
         layer.forward(np.zeros((32, 3)))
     with pytest.raises(ValueError, match=r"expected input \(batch, 4\), got \(4,\)"):
         layer.predict(np.zeros(4))
 
 
-@pytest.mark.parametrize(("factory", "message"), [
-    (lambda: Dense(0, 3), "Dense: in_features must be a positive integer, got 0"),
-    (lambda: Dense(3, 2, l2=-1.0), "Dense: l2 must be >= 0, got -1"),
-    (lambda: Dense(3, 2, activation="relux"), "unknown activation 'relux'"),
-    (lambda: Dense(3, 2, weight_init="glorot"), "unknown initializer 'glorot'; expected one of"),
-    (lambda: rlnn.Dropout(1.5), "Dropout: p must be < 1, got 1.5"),
-    (lambda: Sequential([]), "Sequential: layers must not be empty"),
-])
+@pytest.mark.parametrize(
+    ("factory", "message"),
+    [
+        (lambda: Dense(0, 3), "Dense: in_features must be a positive integer, got 0"),
+        (lambda: Dense(3, 2, l2=-1.0), "Dense: l2 must be >= 0, got -1"),
+        (lambda: Dense(3, 2, activation="relux"), "unknown activation 'relux'"),
+        (
+            lambda: Dense(3, 2, weight_init="glorot"),
+            "unknown initializer 'glorot'; expected one of",
+        ),
+        (lambda: rlnn.Dropout(1.5), "Dropout: p must be < 1, got 1.5"),
+        (lambda: Sequential([]), "Sequential: layers must not be empty"),
+    ],
+)
 def test_bad_arguments_name_themselves(factory, message):
     with pytest.raises(ValueError, match=message):
         factory()

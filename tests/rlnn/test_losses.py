@@ -6,16 +6,27 @@ import pytest
 from rlnn import losses
 
 LOSSES = losses.registry.canonical_names()
-PARAMS = {"weighted_squared_error": {"output_weights": [0.5, 1.0, 2.0]},
-          "huber": {"delta": 0.7}, "exponential": {"tau": 4.0}, "smooth_l1": {"beta": 0.5}}
+PARAMS = {
+    "weighted_squared_error": {"output_weights": [0.5, 1.0, 2.0]},
+    "huber": {"delta": 0.7},
+    "exponential": {"tau": 4.0},
+    "smooth_l1": {"beta": 0.5},
+}
 
-RANGES = {"real": None, "probability": (0.05, 0.95), "positive": (0.2, 2.0),
-          "nonnegative": (0.0, 2.0)}
+RANGES = {
+    "real": None,
+    "probability": (0.05, 0.95),
+    "positive": (0.2, 2.0),
+    "nonnegative": (0.0, 2.0),
+}
 
 
 def make_inputs(loss, rng, shape=(5, 3)):
-    pred = (rng.standard_normal(shape) if loss.pred_domain == "real"
-            else rng.uniform(*RANGES[loss.pred_domain], size=shape))
+    pred = (
+        rng.standard_normal(shape)
+        if loss.pred_domain == "real"
+        else rng.uniform(*RANGES[loss.pred_domain], size=shape)
+    )
     if loss.target_domain == "sign":
         target = rng.choice([-1.0, 1.0], size=shape)
     elif loss.accepts_class_targets:
@@ -72,13 +83,15 @@ def test_mean_reduction_conventions():
     assert losses.get("mae").forward(pred, target) == pytest.approx(11 / 4)
     # Huber: ½d² inside delta, delta·(|d| - ½delta) outside.
     assert losses.get("huber").forward(np.array([0.5, 3.0]), np.zeros(2)) == pytest.approx(
-        (0.125 + 2.5) / 2)
+        (0.125 + 2.5) / 2
+    )
     # Normalized squared error is 1 - R².
     y = np.array([1.0, 2.0, 3.0, 4.0])
     assert losses.get("nse").forward(y + 0.5, y) == pytest.approx(4 * 0.25 / 5.0)
     # Per-sample weights scale each sample's loss.
-    assert losses.get("mse").forward(np.array([1.0, 2.0]), np.zeros(2), np.array([2.0, 0.0])) == \
-        pytest.approx(1.0)
+    assert losses.get("mse").forward(
+        np.array([1.0, 2.0]), np.zeros(2), np.array([2.0, 0.0])
+    ) == pytest.approx(1.0)
 
 
 def test_softmax_cross_entropy_accepts_integer_labels(rng):
@@ -88,12 +101,15 @@ def test_softmax_cross_entropy_accepts_integer_labels(rng):
     loss = losses.get("softmax_cross_entropy")
     assert loss.forward(logits, labels) == pytest.approx(loss.forward(logits, one_hot))
     np.testing.assert_allclose(loss.backward(logits, labels), loss.backward(logits, one_hot))
-    with pytest.raises(ValueError, match=r"class labels must lie in \[0, 2\], got values in \[0, 3\]"):
+    with pytest.raises(
+        ValueError, match=r"class labels must lie in \[0, 2\], got values in \[0, 3\]"
+    ):
         loss.forward(logits, np.array([0, 3, 1, 2]))
 
 
-@pytest.mark.parametrize(("name", "expected"), [("bce_with_logits", 1000.0),
-                                              ("softmax_cross_entropy", 2000.0)])
+@pytest.mark.parametrize(
+    ("name", "expected"), [("bce_with_logits", 1000.0), ("softmax_cross_entropy", 2000.0)]
+)
 def test_fused_losses_are_finite_at_plus_minus_1000(name, expected):
     loss = losses.get(name)
     logits = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]], dtype=np.float32)
@@ -104,17 +120,37 @@ def test_fused_losses_are_finite_at_plus_minus_1000(name, expected):
     assert np.all(np.isfinite(grad))
 
 
-@pytest.mark.parametrize(("name", "pred", "target", "message"), [
-    ("bce", [[1.2, 0.5]], [[1.0, 0.0]],
-     r"BCELoss: pred must be probabilities in \[0, 1\], got values in \[0.5, 1.2\]"),
-    ("itakura_saito", [[1.0, 2.0]], [[-1.0, 1.0]],
-     r"ItakuraSaitoDistance: target must be positive values, got values in \[-1, 1\]"),
-    ("kl_divergence", [[0.0, 1.0]], [[0.5, 0.5]],
-     r"KLDivergence: pred must be positive values, got values in \[0, 1\]"),
-    ("hinge", [[0.3, 0.1]], [[1.0, 0.0]], r"HingeLoss: target must be labels in \{-1, \+1\}"),
-    ("mse", [[1.0, 2.0]], [[1.0]], r"MSELoss: pred shape \(1, 2\) and target shape \(1, 1\) differ"),
-    ("mse", [[np.nan, 2.0]], [[1.0, 1.0]], r"MSELoss: pred contains NaN or inf"),
-])
+@pytest.mark.parametrize(
+    ("name", "pred", "target", "message"),
+    [
+        (
+            "bce",
+            [[1.2, 0.5]],
+            [[1.0, 0.0]],
+            r"BCELoss: pred must be probabilities in \[0, 1\], got values in \[0.5, 1.2\]",
+        ),
+        (
+            "itakura_saito",
+            [[1.0, 2.0]],
+            [[-1.0, 1.0]],
+            r"ItakuraSaitoDistance: target must be positive values, got values in \[-1, 1\]",
+        ),
+        (
+            "kl_divergence",
+            [[0.0, 1.0]],
+            [[0.5, 0.5]],
+            r"KLDivergence: pred must be positive values, got values in \[0, 1\]",
+        ),
+        ("hinge", [[0.3, 0.1]], [[1.0, 0.0]], r"HingeLoss: target must be labels in \{-1, \+1\}"),
+        (
+            "mse",
+            [[1.0, 2.0]],
+            [[1.0]],
+            r"MSELoss: pred shape \(1, 2\) and target shape \(1, 1\) differ",
+        ),
+        ("mse", [[np.nan, 2.0]], [[1.0, 1.0]], r"MSELoss: pred contains NaN or inf"),
+    ],
+)
 def test_out_of_domain_inputs_raise_naming_loss_and_range(name, pred, target, message):
     with pytest.raises(ValueError, match=message):
         losses.get(name).forward(np.array(pred), np.array(target))

@@ -98,7 +98,8 @@ def test_rmsprop_centered_with_momentum():
         theta -= 0.01 * buf
         expected.append(theta)
     assert run("rmsprop", lr=0.01, alpha=0.9, momentum=0.5, centered=True) == pytest.approx(
-        expected, abs=1e-10)
+        expected, abs=1e-10
+    )
 
 
 def kingma_ba(amsgrad=False, weight_decay=0.0, decoupled=False, b2=0.999):
@@ -126,15 +127,18 @@ def test_adam_kingma_ba():
 def test_adam_amsgrad():
     # β2 = 0.5 lets v shrink after the first large gradient, so v_max differs from v.
     assert run("adam", lr=0.1, amsgrad=True, betas=(0.9, 0.5)) == pytest.approx(
-        kingma_ba(amsgrad=True, b2=0.5), abs=1e-9)
+        kingma_ba(amsgrad=True, b2=0.5), abs=1e-9
+    )
     assert kingma_ba(amsgrad=True, b2=0.5) != pytest.approx(kingma_ba(b2=0.5), abs=1e-6)
 
 
 def test_adam_coupled_and_adamw_decoupled_weight_decay():
     assert run("adam", lr=0.1, weight_decay=0.1) == pytest.approx(
-        kingma_ba(weight_decay=0.1), abs=1e-9)
+        kingma_ba(weight_decay=0.1), abs=1e-9
+    )
     assert run("adamw", lr=0.1, weight_decay=0.1) == pytest.approx(
-        kingma_ba(weight_decay=0.1, decoupled=True), abs=1e-9)
+        kingma_ba(weight_decay=0.1, decoupled=True), abs=1e-9
+    )
 
 
 def test_nadam_dozat_with_momentum_decay():
@@ -164,6 +168,7 @@ def test_schedule_as_learning_rate():
 
 # Convergence ---------------------------------------------------------------------------
 
+
 def quadratic(x):
     """f = ½(x0² + 100·x1²): condition number 100."""
     scales = np.array([1.0, 100.0])
@@ -180,8 +185,10 @@ def rosenbrock(x):
 CONVERGENCE = {  # name: (hyperparameters on the quadratic, on Rosenbrock)
     "sgd": ({"lr": 0.009}, {"lr": 1e-3}),
     "sgd_momentum": ({"lr": 0.005, "momentum": 0.9}, {"lr": 2e-4, "momentum": 0.9}),
-    "sgd_nesterov": ({"lr": 0.005, "momentum": 0.9, "nesterov": True},
-                     {"lr": 2e-4, "momentum": 0.9, "nesterov": True}),
+    "sgd_nesterov": (
+        {"lr": 0.005, "momentum": 0.9, "nesterov": True},
+        {"lr": 2e-4, "momentum": 0.9, "nesterov": True},
+    ),
     "adagrad": ({"lr": 0.5}, {"lr": 0.5}),
     "adadelta": ({}, {}),  # Zeiler's defaults: lr 1, rho 0.9, eps 1e-6
     "rmsprop": ({"lr": 0.01}, {"lr": 3e-3}),
@@ -197,8 +204,11 @@ def optimizer_name(key):
 
 
 @pytest.mark.parametrize("key", sorted(CONVERGENCE))
-@pytest.mark.parametrize(("function", "start", "index"), [
-    (quadratic, [3.0, 2.0], 0), (rosenbrock, [-1.2, 1.0], 1)], ids=["quadratic", "rosenbrock"])
+@pytest.mark.parametrize(
+    ("function", "start", "index"),
+    [(quadratic, [3.0, 2.0], 0), (rosenbrock, [-1.2, 1.0], 1)],
+    ids=["quadratic", "rosenbrock"],
+)
 def test_every_optimizer_reduces_hard_functions(key, function, start, index):
     p = Parameter(np.array(start))
     opt = optimizers.get(optimizer_name(key), [p], **CONVERGENCE[key][index])
@@ -215,7 +225,9 @@ def test_every_registered_optimizer_is_covered():
     assert covered == set(optimizers.registry.canonical_names())
 
 
-@pytest.mark.parametrize(("function", "start"), [(quadratic, [3.0, 2.0]), (rosenbrock, [-1.2, 1.0])])
+@pytest.mark.parametrize(
+    ("function", "start"), [(quadratic, [3.0, 2.0]), (rosenbrock, [-1.2, 1.0])]
+)
 def test_lbfgs_minimizes_through_a_closure(function, start):
     p = Parameter(np.array(start))
     opt = optimizers.get("lbfgs", [p], max_iter=200)
@@ -230,6 +242,7 @@ def test_lbfgs_minimizes_through_a_closure(function, start):
 
 
 # Clipping, state, errors ---------------------------------------------------------------
+
 
 def test_clip_grad_norm_returns_norm_before_clipping_and_scales_globally():
     a, b = Parameter(np.zeros(2)), Parameter(np.zeros(1))
@@ -248,7 +261,9 @@ def test_clip_grad_value():
     np.testing.assert_array_equal(a.grad, [-1.0, 0.5, 1.0])
 
 
-@pytest.mark.parametrize("name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam"])
+@pytest.mark.parametrize(
+    "name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam"]
+)
 def test_state_dict_roundtrip_continues_identically(name):
     def fresh():
         p = Parameter(np.array([1.0, -2.0]))
@@ -277,15 +292,21 @@ def test_float32_parameters_stay_float32():
     assert p.value.dtype == np.float32
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda p: optimizers.get("adam", p, lr=-1), "Adam: lr must be >= 0, got -1"),
-    (lambda p: optimizers.get("adam", p, betas=(0.9, 1.0)), r"Adam: betas\[1\] must be < 1, got 1.0"),
-    (lambda p: optimizers.get("sgd", p, nesterov=True), "SGD: nesterov needs momentum > 0"),
-    (lambda p: optimizers.get("rmsprop", p, alpha=1.5), "RMSprop: alpha must be <= 1, got 1.5"),
-    (lambda p: optimizers.get("adamm", p), r"unknown optimizer 'adamm'; expected one of \["),
-    (lambda p: optimizers.get("sgd", []), "optimizer: params must be a non-empty list"),
-    (lambda p: optimizers.clip_grad_norm(p, 0), "clip_grad_norm: max_norm must be > 0, got 0"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda p: optimizers.get("adam", p, lr=-1), "Adam: lr must be >= 0, got -1"),
+        (
+            lambda p: optimizers.get("adam", p, betas=(0.9, 1.0)),
+            r"Adam: betas\[1\] must be < 1, got 1.0",
+        ),
+        (lambda p: optimizers.get("sgd", p, nesterov=True), "SGD: nesterov needs momentum > 0"),
+        (lambda p: optimizers.get("rmsprop", p, alpha=1.5), "RMSprop: alpha must be <= 1, got 1.5"),
+        (lambda p: optimizers.get("adamm", p), r"unknown optimizer 'adamm'; expected one of \["),
+        (lambda p: optimizers.get("sgd", []), "optimizer: params must be a non-empty list"),
+        (lambda p: optimizers.clip_grad_norm(p, 0), "clip_grad_norm: max_norm must be > 0, got 0"),
+    ],
+)
 def test_bad_hyperparameters_fail_with_the_argument_name(call, message):
     with pytest.raises(ValueError, match=message):
         call([Parameter(np.zeros(2))])

@@ -7,14 +7,29 @@ import rlnn
 from rlnn import BatchNorm, Dense, Dropout, Sequential
 
 
-@pytest.mark.parametrize(("l1", "l2", "bias"), [(0.1, 0.0, False), (0.0, 0.3, False),
-                                                (0.05, 0.2, True)])
+@pytest.mark.parametrize(
+    ("l1", "l2", "bias"), [(0.1, 0.0, False), (0.0, 0.3, False), (0.05, 0.2, True)]
+)
 def test_penalty_gradients_equal_finite_differences_of_the_penalized_loss(l1, l2, bias, rng):
-    model = Sequential([Dense(4, 5, "tanh", l1=l1, l2=l2, regularize_bias=bias, rng=0,
-                              bias_init={"name": "uniform", "low": -0.5, "high": 0.5}),
-                        Dense(5, 2, l1=l1, l2=l2, regularize_bias=bias, rng=1)], dtype=np.float64)
-    result = rlnn.gradcheck(model, rng.standard_normal((6, 4)), loss="mse",
-                            target=rng.standard_normal((6, 2)))
+    model = Sequential(
+        [
+            Dense(
+                4,
+                5,
+                "tanh",
+                l1=l1,
+                l2=l2,
+                regularize_bias=bias,
+                rng=0,
+                bias_init={"name": "uniform", "low": -0.5, "high": 0.5},
+            ),
+            Dense(5, 2, l1=l1, l2=l2, regularize_bias=bias, rng=1),
+        ],
+        dtype=np.float64,
+    )
+    result = rlnn.gradcheck(
+        model, rng.standard_normal((6, 4)), loss="mse", target=rng.standard_normal((6, 2))
+    )
     assert result.passed, str(result)
 
 

@@ -7,20 +7,38 @@ import pytest
 from rlnn import schedules
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ({"name": "constant", "value": 0.3}, {0: 0.3, 10: 0.3, 10**6: 0.3}),
-    ({"name": "time_based", "initial": 0.1, "decay": 0.5}, {0: 0.1, 2: 0.05, 8: 0.02}),
-    ({"name": "step", "initial": 1.0, "step_size": 10, "gamma": 0.5}, {0: 1, 9: 1, 10: 0.5, 25: 0.25}),
-    ({"name": "exponential", "initial": 2.0, "gamma": 0.9}, {0: 2.0, 1: 1.8, 3: 2 * 0.9**3}),
-    ({"name": "cosine", "initial": 1.0, "period": 100, "minimum": 0.0},
-     {0: 1.0, 50: 0.5, 100: 0.0, 150: 0.0}),
-    ({"name": "cosine", "initial": 1.0, "period": 10, "restarts": True, "period_mult": 2},
-     {0: 1.0, 5: 0.5, 10: 1.0, 20: 0.5, 30: 1.0}),
-    ({"name": "linear", "start": 1.0, "end": 0.05, "duration": 100},
-     {0: 1.0, 50: 0.525, 100: 0.05, 1000: 0.05}),
-    ({"name": "warmup", "after": {"name": "cosine", "initial": 1.0, "period": 10}, "steps": 4},
-     {0: 0.0, 2: 0.5, 4: 1.0, 9: 0.5, 14: 0.0}),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ({"name": "constant", "value": 0.3}, {0: 0.3, 10: 0.3, 10**6: 0.3}),
+        ({"name": "time_based", "initial": 0.1, "decay": 0.5}, {0: 0.1, 2: 0.05, 8: 0.02}),
+        (
+            {"name": "step", "initial": 1.0, "step_size": 10, "gamma": 0.5},
+            {0: 1, 9: 1, 10: 0.5, 25: 0.25},
+        ),
+        ({"name": "exponential", "initial": 2.0, "gamma": 0.9}, {0: 2.0, 1: 1.8, 3: 2 * 0.9**3}),
+        (
+            {"name": "cosine", "initial": 1.0, "period": 100, "minimum": 0.0},
+            {0: 1.0, 50: 0.5, 100: 0.0, 150: 0.0},
+        ),
+        (
+            {"name": "cosine", "initial": 1.0, "period": 10, "restarts": True, "period_mult": 2},
+            {0: 1.0, 5: 0.5, 10: 1.0, 20: 0.5, 30: 1.0},
+        ),
+        (
+            {"name": "linear", "start": 1.0, "end": 0.05, "duration": 100},
+            {0: 1.0, 50: 0.525, 100: 0.05, 1000: 0.05},
+        ),
+        (
+            {
+                "name": "warmup",
+                "after": {"name": "cosine", "initial": 1.0, "period": 10},
+                "steps": 4,
+            },
+            {0: 0.0, 2: 0.5, 4: 1.0, 9: 0.5, 14: 0.0},
+        ),
+    ],
+)
 def test_values_at_given_steps(spec, expected):
     schedule = schedules.get(spec)
     for step, value in expected.items():
@@ -34,8 +52,13 @@ def test_cosine_midway_formula():
 
 def test_numbers_become_constants_and_configs_rebuild():
     assert schedules.get(0.5)(123) == 0.5
-    s = schedules.get({"name": "warmup", "after": {"name": "linear", "start": 1, "end": 0,
-                                                   "duration": 10}, "steps": 5})
+    s = schedules.get(
+        {
+            "name": "warmup",
+            "after": {"name": "linear", "start": 1, "end": 0, "duration": 10},
+            "steps": 5,
+        }
+    )
     rebuilt = schedules.get(s.config())
     assert [rebuilt(t) for t in range(20)] == [s(t) for t in range(20)]
 

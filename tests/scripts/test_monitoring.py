@@ -18,20 +18,42 @@ from agents.train import train
 from rlnn.monitoring import MemoryLogger, StdoutLogger, TensorBoardLogger
 
 ROOT = Path(__file__).resolve().parents[2]
-DQN_TAGS = {"charts/episodic_return", "charts/episodic_length", "charts/epsilon", "charts/SPS",
-            "losses/td_loss", "losses/q_values", "losses/grad_norm", "eval/mean_return",
-            "eval/std_return"}
-SHORT = dict(total_steps=2000, learning_starts=200, batch_size=16, buffer_size=2000,
-             train_freq=1, gradient_steps=1, target_update_interval=100, net_arch=[16],
-             eval_every=500, eval_episodes=2, final_eval_episodes=2, checkpoint_every=0,
-             quiet=True)
+DQN_TAGS = {
+    "charts/episodic_return",
+    "charts/episodic_length",
+    "charts/epsilon",
+    "charts/SPS",
+    "losses/td_loss",
+    "losses/q_values",
+    "losses/grad_norm",
+    "eval/mean_return",
+    "eval/std_return",
+}
+SHORT = dict(
+    total_steps=2000,
+    learning_starts=200,
+    batch_size=16,
+    buffer_size=2000,
+    train_freq=1,
+    gradient_steps=1,
+    target_update_interval=100,
+    net_arch=[16],
+    eval_every=500,
+    eval_episodes=2,
+    final_eval_episodes=2,
+    checkpoint_every=0,
+    quiet=True,
+)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("runs")
-    summaries = [train(make_config("CartPole-v1", algo=algo, seed=seed, logdir=str(root), **SHORT))
-                 for algo in ("dqn", "ddqn") for seed in (0, 1)]
+    summaries = [
+        train(make_config("CartPole-v1", algo=algo, seed=seed, logdir=str(root), **SHORT))
+        for algo in ("dqn", "ddqn")
+        for seed in (0, 1)
+    ]
     return root, [Path(s["run_dir"]) for s in summaries]
 
 
@@ -76,9 +98,21 @@ def free_port():
 def test_tensorboard_server_serves_a_scalar_series(runs):
     root, run_dirs = runs
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(root),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tensorboard.main",
+            "--logdir",
+            str(root),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         run = run_dirs[0].name
@@ -105,9 +139,19 @@ def test_tensorboard_server_serves_a_scalar_series(runs):
 def test_plot_runs_writes_a_png(runs, tmp_path):
     _, run_dirs = runs
     out = tmp_path / "curves.png"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "plot_runs.py"),
-                             *map(str, run_dirs), "--out", str(out), "--threshold", "475"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "plot_runs.py"),
+            *map(str, run_dirs),
+            "--out",
+            str(out),
+            "--threshold",
+            "475",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
@@ -115,9 +159,19 @@ def test_plot_runs_writes_a_png(runs, tmp_path):
 
 def test_plot_runs_rejects_a_missing_tag(runs, tmp_path):
     _, run_dirs = runs
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "plot_runs.py"),
-                             str(run_dirs[0]), "--tag", "nope", "--out", str(tmp_path / "x.png")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "plot_runs.py"),
+            str(run_dirs[0]),
+            "--tag",
+            "nope",
+            "--out",
+            str(tmp_path / "x.png"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "has no scalar 'nope'" in result.stderr
 
 

@@ -34,9 +34,14 @@ def test_digits_reaches_097_and_matches_sklearn_mlp():
     result = run("digits")
     preset = train_mlp.PRESETS["digits"]
     split = datasets.load("digits", seed=0)
-    sklearn_mlp = MLPClassifier(hidden_layer_sizes=tuple(preset["layers"]), solver="adam",
-                                learning_rate_init=1e-3, batch_size=32, max_iter=preset["epochs"],
-                                random_state=0).fit(split.x_train, split.y_train)
+    sklearn_mlp = MLPClassifier(
+        hidden_layer_sizes=tuple(preset["layers"]),
+        solver="adam",
+        learning_rate_init=1e-3,
+        batch_size=32,
+        max_iter=preset["epochs"],
+        random_state=0,
+    ).fit(split.x_train, split.y_train)
     assert result["test_accuracy"] >= 0.97
     assert result["test_accuracy"] >= sklearn_mlp.score(split.x_test, split.y_test)
 
@@ -57,21 +62,48 @@ def test_diabetes_r2_at_least_ridge_cv():
 
 def test_cli_flags_override_the_preset_and_save(tmp_path):
     model_path = tmp_path / "m.npz"
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_mlp.py"), "--dataset",
-                          "breast_cancer", "--epochs", "3", "--layers", "8", "--dropout", "0.1",
-                          "--batch-norm", "--schedule", "cosine", "--save", str(model_path),
-                          "--quiet"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train_mlp.py"),
+            "--dataset",
+            "breast_cancer",
+            "--epochs",
+            "3",
+            "--layers",
+            "8",
+            "--dropout",
+            "0.1",
+            "--batch-norm",
+            "--schedule",
+            "cosine",
+            "--save",
+            str(model_path),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert '"dataset": "breast_cancer"' in out.stdout
     import rlnn
 
     model = rlnn.load(model_path)
-    assert [type(layer).__name__ for layer in model.layers] == ["Dense", "BatchNorm", "ReLU",
-                                                                 "Dropout", "Dense"]
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Dense",
+        "BatchNorm",
+        "ReLU",
+        "Dropout",
+        "Dense",
+    ]
 
 
 def test_cli_rejects_an_unknown_dataset():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "train_mlp.py"), "--dataset",
-                          "mnist"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_mlp.py"), "--dataset", "mnist"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert "unknown dataset 'mnist'" in out.stderr
 

@@ -1,0 +1,261 @@
+"""DQN on CartPole-v1: rlnn against Stable-Baselines3, side by side, seeds 0-4, 50,000 steps.
+
+    python -m benchmarks.dqn_vs_sb3            # everything (about 20 minutes on 2 cores)
+    python -m benchmarks.dqn_vs_sb3 --seeds 0 1
+
+Three rlnn configurations and one SB3 configuration run per seed, alternating so that drift
+hits both libraries: rlnn and SB3 with the same hyperparameters and network
+(rl-baselines3-zoo's CartPole-v1 DQN settings), and rlnn's own default preset (dqn and ddqn).
+Each run is a fresh process; the machine must be idle before it starts, and a run during which
+other processes used more than 5% of a core-second per second is repeated.
+Every run evaluates greedily every 2,500 steps (10 episodes) and at the end (20 episodes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+from benchmarks._common import (
+    machine,
+    measured,
+    median_range,
+    run_isolated,
+    save,
+    table,
+    wait_until_idle,
+)
+
+ZOO = dict(
+    learning_rate=2.3e-3,
+    batch_size=64,
+    buffer_size=100_000,
+    learning_starts=1000,
+    gamma=0.99,
+    target_update_interval=10,
+    train_freq=256,
+    gradient_steps=128,
+    exploration_fraction=0.16,
+    exploration_final_eps=0.04,
+)
+TOTAL, EVAL_EVERY, EVAL_EPISODES, FINAL_EPISODES, THRESHOLD = 50_000, 2500, 10, 20, 475.0
+
+
+def run_rlnn(seed: int, preset: str, algo: str) -> dict:
+    from agents.config import make_config
+    from agents.train import train
+
+    overrides = dict(ZOO, net_arch=[256, 256]) if preset == "zoo" else {}
+    config = make_config(
+        "CartPole-v1",
+        algo=algo,
+        seed=seed,
+        total_steps=TOTAL,
+        eval_every=EVAL_EVERY,
+        eval_episodes=EVAL_EPISODES,
+        final_eval_episodes=FINAL_EPISODES,
+        checkpoint_every=0,
+        logdir="/tmp/rlnn-bench-runs",
+        quiet=True,
+        **overrides,
+    )
+    with measured() as record:
+        summary = train(config)
+    solved_wall = summary["first_solved_wall_seconds"]  # includes the evaluations so far
+    return {
+        "library": "rlnn",
+        "preset": preset,
+        "algo": algo,
+        "seed": seed,
+        "wall_seconds": record["wall_seconds"],
+        "other_cpu_seconds": record["other_cpu_seconds"],
+        "steps_per_second": TOTAL / record["wall_seconds"],
+        "final_return": summary["eval_mean_return"],
+        "first_solved_step": summary["first_solved_step"],
+        "solved_wall_seconds": solved_wall,
+        "evaluations": summary["evaluations"],
+        "run_dir": summary["run_dir"],
+    }
+
+
+def run_sb3(seed: int) -> dict:
+    import gymnasium as gym
+    import numpy as np
+    import torch
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    evaluations: list[tuple[int, float, float]] = []
+    started = time.perf_counter()
+    solved: dict[str, float] = {}
+
+    def greedy(model, episodes, base_seed):
+        env = gym.make("CartPole-v1")
+        returns = []
+        for k in range(episodes):
+            obs, _ = env.reset(seed=base_seed + k)
+            done, total = False, 0.0
+            while not done:
+                action, _ = model.predict(obs, deterministic=True)
+                obs, reward, terminated, truncated, _ = env.step(int(action))
+                total += reward
+                done = terminated or truncated
+            returns.append(total)
+        return float(np.mean(returns)), float(np.std(returns))
+
+    class Periodic(BaseCallback):
+        def _on_step(self) -> bool:
+            if self.num_timesteps % EVAL_EVERY == 0:
+                mean, std = greedy(
+                    self.model,
+                    EVAL_EPISODES,
+                    10_000 + seed * 1_000_003 + len(evaluations) * EVAL_EPISODES,
+                )
+                evaluations.append((self.num_timesteps, mean, std))
+                if mean >= THRESHOLD and "step" not in solved:
+                    solved.update(step=self.num_timesteps, wall=time.perf_counter() - started)
+            return True
+
+    torch.manual_seed(seed)
+    with measured() as record:
+        model = DQN(
+            "MlpPolicy",
+            gym.make("CartPole-v1"),
+            seed=seed,
+            verbose=0,
+            policy_kwargs=dict(net_arch=[256, 256]),
+            **ZOO,
+        )
+        model.learn(total_timesteps=TOTAL, callback=Periodic())
+        final, _ = greedy(model, FINAL_EPISODES, 10_000 + seed * 1_000_003 + 10**6)
+    return {
+        "library": "sb3",
+        "preset": "zoo",
+        "algo": "dqn",
+        "seed": seed,
+        "wall_seconds": record["wall_seconds"],
+        "other_cpu_seconds": record["other_cpu_seconds"],
+        "steps_per_second": TOTAL / record["wall_seconds"],
+        "final_return": final,
+        "first_solved_step": solved.get("step"),
+        "solved_wall_seconds": solved.get("wall"),
+        "evaluations": evaluations,
+    }
+
+
+def one(kind: str, seed: int) -> dict:
+    """Run one configuration in this process and return its record."""
+    if kind == "sb3":
+        return run_sb3(seed)
+    preset, algo = kind.split(":")
+    return run_rlnn(seed, preset, algo)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one, args.seed)))
+        return
+    kinds = ["zoo:dqn", "sb3", "default:dqn", "default:ddqn"]
+    records = []
+    for seed in args.seeds:
+        for kind in kinds if seed % 2 == 0 else kinds[::-1]:  # alternate the order
+            for attempt in range(3):
+                idle = wait_until_idle()
+                record = run_isolated("dqn_vs_sb3", ["--one", kind, "--seed", str(seed)])
+                record["idle_before"] = idle
+                disturbed = record["other_cpu_seconds"] > 0.05 * record["wall_seconds"]
+                print(
+                    f"{kind} seed {seed}: {record['wall_seconds']:.1f} s, final "
+                    f"{record['final_return']:.1f}, solved at {record['first_solved_step']}"
+                    f"{' (disturbed, repeating)' if disturbed and attempt < 2 else ''}",
+                    file=sys.stderr,
+                )
+                if not disturbed or attempt == 2:
+                    records.append(record)
+                    break
+    save("dqn_vs_sb3", {"machine": machine(), "records": records})
+    print(report(records))
+
+
+def report(records: list[dict]) -> str:
+    def pick(library, preset, algo):
+        return sorted(
+            (
+                r
+                for r in records
+                if (r["library"], r["preset"], r["algo"]) == (library, preset, algo)
+            ),
+            key=lambda r: r["seed"],
+        )
+
+    sb3 = pick("sb3", "zoo", "dqn")
+    rows = []
+    for label, runs in [
+        ("SB3 DQN, zoo preset", sb3),
+        ("rlnn DQN, zoo preset", pick("rlnn", "zoo", "dqn")),
+        ("rlnn DQN, rlnn preset", pick("rlnn", "default", "dqn")),
+        ("rlnn Double DQN, rlnn preset", pick("rlnn", "default", "ddqn")),
+    ]:
+        if not runs:
+            continue
+        solved = [r["first_solved_step"] for r in runs if r["first_solved_step"] is not None]
+        solved_wall = [r["solved_wall_seconds"] for r in runs if r["solved_wall_seconds"]]
+        rows.append(
+            [
+                label,
+                median_range([r["wall_seconds"] for r in runs]),
+                median_range([r["steps_per_second"] for r in runs]),
+                ", ".join(f"{r['final_return']:.0f}" for r in runs),
+                f"{sum(r['final_return'] >= 475 for r in runs)}/{len(runs)}",
+                ", ".join(str(r["first_solved_step"]) for r in runs),
+                f"{statistics.median(solved):.0f}" if len(solved) > len(runs) / 2 else "not solved",
+                median_range(solved_wall) if solved_wall else "-",
+            ]
+        )
+    text = table(
+        [
+            "configuration",
+            "wall s, median [range]",
+            "steps/s",
+            "final return per seed",
+            "≥ 475",
+            "first solved step per seed",
+            "median solved step",
+            "wall s to solve",
+        ],
+        rows,
+    )
+    same = pick("rlnn", "zoo", "dqn")
+    if sb3 and same:
+        ratios = [s["wall_seconds"] / r["wall_seconds"] for s, r in zip(sb3, same, strict=False)]
+        text += (
+            f"\n\nSame hyperparameters: SB3 wall / rlnn wall per seed: "
+            f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f})."
+        )
+    for algo in ("dqn", "ddqn"):
+        own = pick("rlnn", "default", algo)
+        pairs = [
+            (s, r)
+            for s, r in zip(sb3, own, strict=False)
+            if s["solved_wall_seconds"] and r["solved_wall_seconds"]
+        ]
+        if pairs:
+            ratios = [s["solved_wall_seconds"] / r["solved_wall_seconds"] for s, r in pairs]
+            text += (
+                f"\nOwn presets, time to solve, SB3 / rlnn {algo} per seed where both "
+                f"solved: {', '.join(f'{x:.1f}' for x in ratios)} "
+                f"(median {statistics.median(ratios):.1f})."
+            )
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Run every benchmark in turn (one at a time: two benchmarks on 2 cores measure each other)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+for module in ("mlp_vs_torch", "digits", "logging_overhead", "dqn_vs_sb3"):
+    print(f"== {module}", flush=True)
+    subprocess.run([sys.executable, "-m", f"benchmarks.{module}"], cwd=ROOT, check=True)
