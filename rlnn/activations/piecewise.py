@@ -56,7 +56,7 @@ class ReLU(Activation):
         return (a > 0).astype(z.dtype)
 
     def backward(self, grad_out):
-        return np.where(self._a > 0, grad_out, 0).astype(grad_out.dtype, copy=False)
+        return grad_out * (self._a > 0)  # a bool mask keeps grad_out's dtype
 
 
 @registry.register("leaky_relu")
