@@ -20,6 +20,7 @@ import sys
 import time
 
 from benchmarks._common import (
+    HERE,
     machine,
     measured,
     median_range,
@@ -182,7 +183,36 @@ def main() -> None:
                     records.append(record)
                     break
     save("dqn_vs_sb3", {"machine": machine(), "records": records})
+    plot(records)
     print(report(records))
+
+
+def plot(records: list[dict]) -> None:
+    """benchmarks/cartpole_curves.png: periodic evaluations, mean and range over seeds."""
+    import numpy as np
+
+    sys.path.insert(0, str(HERE.parent / "scripts"))
+    from plot_runs import plot_curves
+
+    labels = {
+        ("sb3", "zoo", "dqn"): "SB3 DQN (zoo preset)",
+        ("rlnn", "default", "dqn"): "rlnn DQN (rlnn preset)",
+        ("rlnn", "default", "ddqn"): "rlnn Double DQN (rlnn preset)",
+        ("rlnn", "zoo", "dqn"): "rlnn DQN (zoo preset)",
+    }
+    curves = {}
+    for key, label in labels.items():
+        runs = [r for r in records if (r["library"], r["preset"], r["algo"]) == key]
+        if runs:
+            steps = np.array([e[0] for e in runs[0]["evaluations"]])
+            curves[label] = (steps, np.array([[e[1] for e in r["evaluations"]] for r in runs]))
+    plot_curves(
+        curves,
+        HERE / "cartpole_curves.png",
+        "greedy evaluation return (10 episodes)",
+        "CartPole-v1: mean and min-max over seeds",
+        threshold=THRESHOLD,
+    )
 
 
 def report(records: list[dict]) -> str:

@@ -60,23 +60,26 @@ def curves(run_dirs: list[Path], tag: str) -> dict[str, tuple[np.ndarray, np.nda
     return result
 
 
-def plot(
-    run_dirs: list[Path],
+def plot_curves(
+    curves_by_label: dict[str, tuple[np.ndarray, np.ndarray]],
     out: Path,
-    tag: str = "eval/mean_return",
-    title: str | None = None,
+    ylabel: str,
+    title: str,
     threshold: float | None = None,
 ) -> Path:
-    """Write a PNG with one line (mean) and a band (min to max) per algorithm."""
+    """Write a PNG: per label, the mean over runs as a line and the min-max range as a band.
+
+    Args:
+        curves_by_label: label -> (steps (n,), values (runs, n)).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    for label, (steps, values) in sorted(curves(run_dirs, tag).items()):
-        mean = values.mean(axis=0)
-        (line,) = ax.plot(steps, mean, label=f"{label} (n={len(values)})")
+    for label, (steps, values) in sorted(curves_by_label.items()):
+        (line,) = ax.plot(steps, values.mean(axis=0), label=f"{label} (n={len(values)})")
         ax.fill_between(
             steps,
             values.min(axis=0),
@@ -88,8 +91,8 @@ def plot(
     if threshold is not None:
         ax.axhline(threshold, color="gray", linestyle="--", linewidth=1, label="solved")
     ax.set_xlabel("environment steps")
-    ax.set_ylabel(tag)
-    ax.set_title(title or f"{tag}: mean and min-max over seeds")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -97,6 +100,18 @@ def plot(
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+def plot(
+    run_dirs: list[Path],
+    out: Path,
+    tag: str = "eval/mean_return",
+    title: str | None = None,
+    threshold: float | None = None,
+) -> Path:
+    """Plot ``tag`` of the given run directories, one line per algorithm."""
+    title = title or f"{tag}: mean and min-max over seeds"
+    return plot_curves(curves(run_dirs, tag), out, tag, title, threshold)
 
 
 def main(argv: list[str] | None = None) -> Path:
