@@ -78,6 +78,8 @@ class RunState:
     evaluations: list[tuple[int, float, float]] = field(default_factory=list)
     first_solved_step: int | None = None
     first_solved_wall_seconds: float | None = None
+    first_solved_train_seconds: float | None = None
+    eval_seconds: float = 0.0
     best_eval_mean_return: float | None = None
     last_metrics: dict[str, float] = field(default_factory=dict)
 
@@ -185,8 +187,10 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
         )
 
     def do_evaluation(episodes: int, index: int) -> tuple[float, float]:
+        began = time.perf_counter()
         seeds = [10_000 + config.seed * 1_000_003 + index * episodes + k for k in range(episodes)]
         returns = evaluate(agent, eval_envs[:episodes], seeds)
+        state.eval_seconds += time.perf_counter() - began
         return float(returns.mean()), float(returns.std())
 
     progress = _progress(config, state.step)
@@ -260,6 +264,9 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                     if state.first_solved_step is None:
                         state.first_solved_step = state.step
                         state.first_solved_wall_seconds = base_wall + time.perf_counter() - started
+                        state.first_solved_train_seconds = (
+                            state.first_solved_wall_seconds - state.eval_seconds
+                        )
                     if config.solved_lr_factor is not None:
                         agent.optimizer.lr_factor *= config.solved_lr_factor
                 if state.best_eval_mean_return is None or mean > state.best_eval_mean_return:
@@ -287,6 +294,9 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
         "eval_std_return": final_std,
         "first_solved_step": state.first_solved_step,
         "first_solved_wall_seconds": state.first_solved_wall_seconds,
+        "first_solved_train_seconds": state.first_solved_train_seconds,
+        "eval_seconds": round(state.eval_seconds, 3),
+        "train_seconds": round(state.wall_seconds - state.eval_seconds, 3),
         "best_eval_mean_return": state.best_eval_mean_return,
         "reward_threshold": threshold,
         "episodes": state.episodes,

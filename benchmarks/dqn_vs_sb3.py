@@ -65,7 +65,6 @@ def run_rlnn(seed: int, preset: str, algo: str) -> dict:
     )
     with measured() as record:
         summary = train(config)
-    solved_wall = summary["first_solved_wall_seconds"]  # includes the evaluations so far
     return {
         "library": "rlnn",
         "preset": preset,
@@ -73,10 +72,11 @@ def run_rlnn(seed: int, preset: str, algo: str) -> dict:
         "seed": seed,
         "wall_seconds": record["wall_seconds"],
         "other_cpu_seconds": record["other_cpu_seconds"],
-        "steps_per_second": TOTAL / record["wall_seconds"],
+        "eval_seconds": summary["eval_seconds"],
+        "train_seconds": record["wall_seconds"] - summary["eval_seconds"],
         "final_return": summary["eval_mean_return"],
         "first_solved_step": summary["first_solved_step"],
-        "solved_wall_seconds": solved_wall,
+        "solved_train_seconds": summary["first_solved_train_seconds"],
         "evaluations": summary["evaluations"],
         "run_dir": summary["run_dir"],
     }
@@ -92,6 +92,7 @@ def run_sb3(seed: int) -> dict:
     evaluations: list[tuple[int, float, float]] = []
     started = time.perf_counter()
     solved: dict[str, float] = {}
+    eval_seconds = [0.0]
 
     def greedy(model, episodes, base_seed):
         env = gym.make("CartPole-v1")
@@ -110,14 +111,17 @@ def run_sb3(seed: int) -> dict:
     class Periodic(BaseCallback):
         def _on_step(self) -> bool:
             if self.num_timesteps % EVAL_EVERY == 0:
+                began = time.perf_counter()
                 mean, std = greedy(
                     self.model,
                     EVAL_EPISODES,
                     10_000 + seed * 1_000_003 + len(evaluations) * EVAL_EPISODES,
                 )
                 evaluations.append((self.num_timesteps, mean, std))
+                eval_seconds[0] += time.perf_counter() - began
                 if mean >= THRESHOLD and "step" not in solved:
-                    solved.update(step=self.num_timesteps, wall=time.perf_counter() - started)
+                    train = time.perf_counter() - started - eval_seconds[0]
+                    solved.update(step=self.num_timesteps, train=train)
             return True
 
     torch.manual_seed(seed)
@@ -131,7 +135,9 @@ def run_sb3(seed: int) -> dict:
             **ZOO,
         )
         model.learn(total_timesteps=TOTAL, callback=Periodic())
+        began = time.perf_counter()
         final, _ = greedy(model, FINAL_EPISODES, 10_000 + seed * 1_000_003 + 10**6)
+        eval_seconds[0] += time.perf_counter() - began
     return {
         "library": "sb3",
         "preset": "zoo",
@@ -139,10 +145,11 @@ def run_sb3(seed: int) -> dict:
         "seed": seed,
         "wall_seconds": record["wall_seconds"],
         "other_cpu_seconds": record["other_cpu_seconds"],
-        "steps_per_second": TOTAL / record["wall_seconds"],
+        "eval_seconds": eval_seconds[0],
+        "train_seconds": record["wall_seconds"] - eval_seconds[0],
         "final_return": final,
         "first_solved_step": solved.get("step"),
-        "solved_wall_seconds": solved.get("wall"),
+        "solved_train_seconds": solved.get("train"),
         "evaluations": evaluations,
     }
 
@@ -174,7 +181,7 @@ def main() -> None:
                 record["idle_before"] = idle
                 disturbed = record["other_cpu_seconds"] > 0.05 * record["wall_seconds"]
                 print(
-                    f"{kind} seed {seed}: {record['wall_seconds']:.1f} s, final "
+                    f"{kind} seed {seed}: {record['train_seconds']:.1f} s, final "
                     f"{record['final_return']:.1f}, solved at {record['first_solved_step']}"
                     f"{' (disturbed, repeating)' if disturbed and attempt < 2 else ''}",
                     file=sys.stderr,
@@ -216,6 +223,8 @@ def plot(records: list[dict]) -> None:
 
 
 def report(records: list[dict]) -> str:
+    """Markdown tables: per configuration, then the ratios per seed pair."""
+
     def pick(library, preset, algo):
         return sorted(
             (
@@ -227,47 +236,50 @@ def report(records: list[dict]) -> str:
         )
 
     sb3 = pick("sb3", "zoo", "dqn")
-    rows = []
-    for label, runs in [
+    configs = [
         ("SB3 DQN, zoo preset", sb3),
         ("rlnn DQN, zoo preset", pick("rlnn", "zoo", "dqn")),
         ("rlnn DQN, rlnn preset", pick("rlnn", "default", "dqn")),
         ("rlnn Double DQN, rlnn preset", pick("rlnn", "default", "ddqn")),
-    ]:
+    ]
+    rows = []
+    for label, runs in configs:
         if not runs:
             continue
         solved = [r["first_solved_step"] for r in runs if r["first_solved_step"] is not None]
-        solved_wall = [r["solved_wall_seconds"] for r in runs if r["solved_wall_seconds"]]
+        solved_s = [r["solved_train_seconds"] for r in runs if r["solved_train_seconds"]]
         rows.append(
             [
                 label,
+                median_range([r["train_seconds"] for r in runs]),
                 median_range([r["wall_seconds"] for r in runs]),
-                median_range([r["steps_per_second"] for r in runs]),
+                median_range([TOTAL / r["train_seconds"] for r in runs]),
                 ", ".join(f"{r['final_return']:.0f}" for r in runs),
-                f"{sum(r['final_return'] >= 475 for r in runs)}/{len(runs)}",
+                f"{sum(r['final_return'] >= THRESHOLD for r in runs)}/{len(runs)}",
                 ", ".join(str(r["first_solved_step"]) for r in runs),
                 f"{statistics.median(solved):.0f}" if len(solved) > len(runs) / 2 else "not solved",
-                median_range(solved_wall) if solved_wall else "-",
+                median_range(solved_s) if solved_s else "-",
             ]
         )
     text = table(
         [
             "configuration",
-            "wall s, median [range]",
-            "steps/s",
+            "train s (excl. evaluation)",
+            "wall s (incl. evaluation)",
+            "env steps/s",
             "final return per seed",
-            "≥ 475",
+            ">= 475",
             "first solved step per seed",
             "median solved step",
-            "wall s to solve",
+            "train s to solve",
         ],
         rows,
     )
     same = pick("rlnn", "zoo", "dqn")
     if sb3 and same:
-        ratios = [s["wall_seconds"] / r["wall_seconds"] for s, r in zip(sb3, same, strict=False)]
+        ratios = [s["train_seconds"] / r["train_seconds"] for s, r in zip(sb3, same, strict=False)]
         text += (
-            f"\n\nSame hyperparameters: SB3 wall / rlnn wall per seed: "
+            "\n\nSame hyperparameters and network, SB3 train s / rlnn train s per seed: "
             f"{', '.join(f'{x:.2f}' for x in ratios)} (median {statistics.median(ratios):.2f})."
         )
     for algo in ("dqn", "ddqn"):
@@ -275,12 +287,12 @@ def report(records: list[dict]) -> str:
         pairs = [
             (s, r)
             for s, r in zip(sb3, own, strict=False)
-            if s["solved_wall_seconds"] and r["solved_wall_seconds"]
+            if s["solved_train_seconds"] and r["solved_train_seconds"]
         ]
         if pairs:
-            ratios = [s["solved_wall_seconds"] / r["solved_wall_seconds"] for s, r in pairs]
+            ratios = [s["solved_train_seconds"] / r["solved_train_seconds"] for s, r in pairs]
             text += (
-                f"\nOwn presets, time to solve, SB3 / rlnn {algo} per seed where both "
+                f"\nOwn presets, train time to solve, SB3 / rlnn {algo} per seed where both "
                 f"solved: {', '.join(f'{x:.1f}' for x in ratios)} "
                 f"(median {statistics.median(ratios):.1f})."
             )
