@@ -315,3 +315,25 @@ def test_config_defaults_are_valid():
     Config().validate()
     for env in ("CartPole-v1", "rlnn/Chain-v0", "rlnn/GridWorld-v0", "Acrobot-v1"):
         make_config(env).validate()
+
+
+def test_solved_lr_factor_cuts_the_learning_rate_after_each_solved_evaluation(tmp_path):
+    logger = MemoryLogger()
+    config = make_config(
+        "rlnn/Chain-v0",
+        logdir=str(tmp_path),
+        quiet=True,
+        solved_lr_factor=0.5,
+        learning_rate_end=None,
+        eval_every=500,
+        total_steps=3000,
+    )
+    summary = train(config, logger=logger)
+    solved = summary["first_solved_step"]
+    assert solved is not None and solved < 2000
+    lrs = logger.scalars_by_tag["charts/learning_rate"]
+    before = [lr for step, lr in lrs if step < solved]
+    after = [lr for step, lr in lrs if step > solved]
+    assert all(lr == pytest.approx(config.learning_rate) for lr in before)
+    assert after and after[0] <= 0.5 * config.learning_rate
+    assert after == sorted(after, reverse=True)
