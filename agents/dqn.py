@@ -155,9 +155,9 @@ class DQN:
         q_taken = q[rows, batch.actions]
         if not (np.all(np.isfinite(q_taken)) and np.all(np.isfinite(targets))):
             raise FloatingPointError("non-finite Q-values or Bellman targets")
-        loss = self.loss.forward(q_taken, targets, batch.weights)
+        loss, grad_taken = self.loss.value_and_grad(q_taken, targets, batch.weights)
         grad_q = np.zeros_like(q)
-        grad_q[rows, batch.actions] = self.loss.backward(q_taken, targets, batch.weights)
+        grad_q[rows, batch.actions] = grad_taken
         self.online.backward(grad_q)
         grad_norm = (
             rlnn.clip_grad_norm(self.online.parameters(), self.max_grad_norm)

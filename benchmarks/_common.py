@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -70,20 +71,15 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cores": os.cpu_count(),
     }
-    try:
-        model = next(
+    with contextlib.suppress(OSError, StopIteration):  # no /proc/cpuinfo model line
+        info["cpu"] = next(
             line.split(":", 1)[1].strip()
             for line in open("/proc/cpuinfo")
             if line.startswith("model name")
         )
-        info["cpu"] = model
-    except (OSError, StopIteration):
-        pass
     for name in ("numpy", "gymnasium", "torch", "stable_baselines3", "sklearn"):
-        try:
+        with contextlib.suppress(ImportError):  # a peer that is not installed is not listed
             info[name] = __import__(name).__version__
-        except ImportError:
-            pass
     return info
 
 

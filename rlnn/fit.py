@@ -143,13 +143,14 @@ def fit(
 
     def train_batch(xb: Array, yb: Array, epoch: int, batch: int) -> float:
         out = model.forward(xb)
-        value = loss_fn.forward(out, yb) + model.penalty()
+        data_loss, grad = loss_fn.value_and_grad(out, yb)
+        value = data_loss + model.penalty()
         if not math.isfinite(value):
             raise FloatingPointError(
                 f"fit: the loss became {value} at epoch {epoch + 1}, "
                 f"batch {batch + 1}; lower the learning rate or check the data"
             )
-        model.backward(loss_fn.backward(out, yb))
+        model.backward(grad)
         return value
 
     progress = _progress(epochs, verbose)

@@ -81,6 +81,24 @@ class Loss:
             return grad.astype(pred.dtype, copy=False)
         return (grad * scale).astype(pred.dtype, copy=False)
 
+    def value_and_grad(
+        self, pred: Array, target: Array, weights: Array | None = None
+    ) -> tuple[float, Array]:
+        """``(forward(...), backward(...))`` with the inputs validated once: the training loops'
+        per-minibatch call. Losses that override forward/backward fall back to calling both."""
+        if type(self).forward is not Loss.forward or type(self).backward is not Loss.backward:
+            return self.forward(pred, target, weights), self.backward(pred, target, weights)
+        pred, target, weights = self.validate(pred, target, weights)
+        per_sample = self.per_sample(pred, target)
+        grad = self.per_sample_grad(pred, target)
+        scale = 1.0 / pred.shape[0]
+        if weights is not None:
+            per_sample = per_sample * weights
+            grad = grad * (weights * scale).reshape((-1,) + (1,) * (grad.ndim - 1))
+        else:
+            grad = grad * scale
+        return float(per_sample.mean()), grad.astype(pred.dtype, copy=False)
+
     __call__ = forward
 
     # validation ------------------------------------------------------------------------

@@ -11,6 +11,21 @@ from rlnn._checks import check_number
 from rlnn.optimizers.base import Optimizer, registry
 
 
+def _check_adam(
+    name: str, betas: tuple[float, float], eps: float, weight_decay: float
+) -> tuple[tuple[float, float], float, float]:
+    """Validated (betas, eps, weight_decay) shared by the Adam family."""
+    checked = tuple(
+        check_number(name, f"betas[{i}]", b, low=0, high=1, high_open=True)
+        for i, b in enumerate(betas)
+    )
+    return (
+        checked,
+        check_number(name, "eps", eps, low=0),
+        check_number(name, "weight_decay", weight_decay, low=0),
+    )
+
+
 @registry.register("adam")
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015), bias-corrected, PyTorch's form:
@@ -41,12 +56,7 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         name = type(self).__name__
-        self.betas = (
-            check_number(name, "betas[0]", betas[0], low=0, high=1, high_open=True),
-            check_number(name, "betas[1]", betas[1], low=0, high=1, high_open=True),
-        )
-        self.eps = check_number(name, "eps", eps, low=0)
-        self.weight_decay = check_number(name, "weight_decay", weight_decay, low=0)
+        self.betas, self.eps, self.weight_decay = _check_adam(name, betas, eps, weight_decay)
         self.amsgrad = bool(amsgrad)
         if not self.amsgrad:
             self._slots["max_exp_avg_sq"] = self.state["max_exp_avg_sq"] = []
@@ -135,12 +145,7 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
     ) -> None:
         super().__init__(params, lr)
-        self.betas = (
-            check_number("NAdam", "betas[0]", betas[0], low=0, high=1, high_open=True),
-            check_number("NAdam", "betas[1]", betas[1], low=0, high=1, high_open=True),
-        )
-        self.eps = check_number("NAdam", "eps", eps, low=0)
-        self.weight_decay = check_number("NAdam", "weight_decay", weight_decay, low=0)
+        self.betas, self.eps, self.weight_decay = _check_adam("NAdam", betas, eps, weight_decay)
         self.momentum_decay = check_number("NAdam", "momentum_decay", momentum_decay, low=0)
         self.mu_product = 1.0
 

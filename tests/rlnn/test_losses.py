@@ -163,3 +163,13 @@ def test_bad_weights_and_hyperparameters():
         losses.get("huber", delta=0)
     with pytest.raises(ValueError, match=r"unknown loss 'msee'; expected one of \["):
         losses.get("msee")
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_value_and_grad_equals_forward_and_backward(name, rng):
+    loss = losses.get(name, **PARAMS.get(name, {}))
+    pred, target = make_inputs(loss, rng)
+    weights = rng.uniform(0.1, 2.0, size=pred.shape[0])
+    value, grad = loss.value_and_grad(pred, target, weights)
+    assert value == pytest.approx(loss.forward(pred, target, weights), rel=1e-12)
+    np.testing.assert_allclose(grad, loss.backward(pred, target, weights), rtol=1e-12)
