@@ -5,7 +5,18 @@ from rlnn.callbacks import Callback, EarlyStopping, ModelCheckpoint, ReduceLROnP
 from rlnn.fit import History, evaluate, fit
 from rlnn.gradcheck import GradcheckResult, gradcheck
 from rlnn.io import load, save
-from rlnn.layers import BatchNorm, Dense, Dropout, Layer, Parameter, Sequential, build, mlp
+from rlnn.layers import (
+    BatchNorm,
+    Dense,
+    Dropout,
+    Dueling,
+    Layer,
+    NoisyDense,
+    Parameter,
+    Sequential,
+    build,
+    mlp,
+)
 from rlnn.optimizers import clip_grad_norm, clip_grad_value
 from rlnn.preprocessing import Standardize
 
@@ -18,6 +29,8 @@ __all__ = [
     "Layer",
     "Parameter",
     "Dense",
+    "NoisyDense",
+    "Dueling",
     "Sequential",
     "Dropout",
     "BatchNorm",

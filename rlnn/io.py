@@ -54,9 +54,14 @@ def load_arrays(path: str | os.PathLike) -> tuple[dict[str, Array], dict[str, An
     return arrays, meta
 
 
-def save(model: Any, path: str | os.PathLike) -> None:
-    """Save a layer or model: its config (architecture) and its state (weights, buffers)."""
-    save_arrays(path, model.state_dict(), {"format": "rlnn.model/1", "config": model.config()})
+def save(model: Any, path: str | os.PathLike, **meta: Any) -> None:
+    """Save a layer or model: its config (architecture) and its state (weights, buffers).
+
+    Keyword arguments are stored as JSON metadata beside them (see :func:`load_with_meta`).
+    """
+    save_arrays(
+        path, model.state_dict(), {**meta, "format": "rlnn.model/1", "config": model.config()}
+    )
 
 
 def load(path: str | os.PathLike) -> Any:
@@ -65,11 +70,16 @@ def load(path: str | os.PathLike) -> Any:
     Raises:
         ValueError: the file is not an rlnn model file.
     """
+    return load_with_meta(path)[0]
+
+
+def load_with_meta(path: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
+    """What :func:`load` returns, and the metadata ``save`` was given as keyword arguments."""
     from rlnn.layers.registry import build
 
     arrays, meta = load_arrays(path)
-    if meta.get("format") != "rlnn.model/1":
+    if meta.pop("format", None) != "rlnn.model/1":
         raise ValueError(f"{path} is not an rlnn model file (no rlnn.model/1 config inside)")
-    model = build(meta["config"])
+    model = build(meta.pop("config"))
     model.load_state_dict(arrays)
-    return model
+    return model, meta

@@ -1,9 +1,12 @@
-"""Layers: the base classes, Dense, Sequential, Dropout, BatchNorm, and the layer registry."""
+"""Layers: the base classes, Dense, NoisyDense, Sequential, Dueling, Dropout, BatchNorm, and the
+layer registry."""
 
 from rlnn.layers.base import Layer, Parameter
 from rlnn.layers.batchnorm import BatchNorm
 from rlnn.layers.dense import Dense
 from rlnn.layers.dropout import Dropout
+from rlnn.layers.dueling import Dueling
+from rlnn.layers.noisy import NoisyDense, noise_disabled, noisy_layers, reset_noise
 from rlnn.layers.registry import build, registry
 from rlnn.layers.sequential import Sequential, mlp
 
@@ -11,6 +14,11 @@ __all__ = [
     "Layer",
     "Parameter",
     "Dense",
+    "NoisyDense",
+    "Dueling",
+    "noise_disabled",
+    "noisy_layers",
+    "reset_noise",
     "Sequential",
     "Dropout",
     "BatchNorm",
