@@ -19,7 +19,7 @@ class Config:
     env: str = "CartPole-v1"
     """gymnasium environment id (rlnn/Chain-v0 and rlnn/GridWorld-v0 are ours)"""
     algo: str = "dqn"
-    """dqn or ddqn (Double DQN)"""
+    """dqn, ddqn (Double DQN) or rainbow (Double DQN with every switch below on)"""
     seed: int = 0
     """seed of the environments, the network initialization, exploration and replay"""
     total_steps: int = 100_000
@@ -63,6 +63,30 @@ class Config:
     """optimizer (any rlnn optimizer name)"""
     loss: str = "huber"
     """TD loss (any rlnn loss name; huber is SB3's smooth L1)"""
+    dueling: bool | None = None
+    """dueling network: value and advantage streams, Q = V + A - mean(A) (on for rainbow)"""
+    prioritized: bool | None = None
+    """proportional prioritized replay on a sum-tree (on for rainbow)"""
+    prioritized_alpha: float = 0.6
+    """prioritization exponent α in [0, 1] (0: uniform)"""
+    prioritized_beta: float = 0.4
+    """initial importance-sampling exponent β, annealed linearly to 1 over training"""
+    prioritized_eps: float = 1e-6
+    """added to |TD error| so every transition keeps a nonzero priority"""
+    n_step: int | None = None
+    """steps per bootstrapped return (1: one-step Q-learning; 3 for rainbow)"""
+    noisy: bool | None = None
+    """factorized noisy linear layers instead of epsilon-greedy exploration (on for rainbow)"""
+    noisy_sigma0: float = 0.5
+    """initial noise scale σ₀ of the noisy layers"""
+    distributional: bool | None = None
+    """C51: a categorical return distribution instead of scalar Q-values (on for rainbow)"""
+    n_atoms: int = 51
+    """atoms of the C51 support"""
+    v_min: float = -100.0
+    """lowest return the C51 support represents"""
+    v_max: float = 100.0
+    """highest return the C51 support represents"""
     n_envs: int = 1
     """environments collecting experience in parallel (a gymnasium vector env above 1)"""
     eval_every: int = 10_000
@@ -80,6 +104,15 @@ class Config:
     quiet: bool = False
     """no progress bar"""
 
+    def __post_init__(self) -> None:
+        # Switches left unset follow the algo: all on for rainbow, off otherwise.
+        rainbow = self.algo == "rainbow"
+        for name in ("dueling", "prioritized", "noisy", "distributional"):
+            if getattr(self, name) is None:
+                setattr(self, name, rainbow)
+        if self.n_step is None:
+            self.n_step = 3 if rainbow else 1
+
     def validate(self) -> None:
         """Raise a ValueError naming the first bad field."""
         if self.algo not in agent_registry:
@@ -95,6 +128,7 @@ class Config:
             "train_freq",
             "gradient_steps",
             "n_envs",
+            "n_step",
             "eval_episodes",
             "final_eval_episodes",
         ):
@@ -134,6 +168,21 @@ class Config:
             raise ValueError(f"net-arch must list positive layer sizes, got {self.net_arch}")
         if self.solved_lr_factor is not None and not 0.0 <= self.solved_lr_factor <= 1.0:
             raise ValueError(f"solved-lr-factor must be in [0, 1], got {self.solved_lr_factor}")
+        for name in ("prioritized_alpha", "prioritized_beta"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(
+                    f"{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}"
+                )
+        for name in ("prioritized_eps", "noisy_sigma0"):
+            if not getattr(self, name) > 0:
+                raise ValueError(
+                    f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}"
+                )
+        if self.distributional and (self.n_atoms < 2 or not self.v_min < self.v_max):
+            raise ValueError(
+                f"the C51 support needs n-atoms >= 2 and v-min < v-max, got n-atoms "
+                f"{self.n_atoms}, v-min {self.v_min}, v-max {self.v_max}"
+            )
         if self.max_grad_norm < 0:
             raise ValueError(f"max-grad-norm must be >= 0, got {self.max_grad_norm}")
         import rlnn
@@ -204,6 +253,14 @@ PRESETS: dict[str, dict[str, Any]] = {
         "checkpoint_every": 0,
     },
 }
+# Settings for one algo on one env, applied over the env's preset.
+ALGO_PRESETS: dict[tuple[str, str], dict[str, Any]] = {
+    ("CartPole-v1", "rainbow"): {
+        "prioritized_alpha": 0.5,
+        "v_min": 0.0,
+        "v_max": 100.0,
+    },
+}
 DEFAULT_PRESET: dict[str, Any] = {
     # rl-baselines3-zoo's settings for the classic-control tasks (Acrobot, MountainCar).
     "total_steps": 100_000,
@@ -222,10 +279,16 @@ DEFAULT_PRESET: dict[str, Any] = {
 
 
 def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
-    """The preset of ``env`` (or the default preset) with ``overrides`` applied on top."""
-    base = dataclasses.asdict(Config())
-    values = {**base, **PRESETS.get(env, DEFAULT_PRESET), **overrides, "env": env}
-    unknown = set(values) - set(base)
+    """The preset of ``env`` (or the default preset), then the preset of ``env`` with this
+    algo (if any), then ``overrides`` on top."""
+    algo = overrides.get("algo", Config.algo)
+    values = {
+        **PRESETS.get(env, DEFAULT_PRESET),
+        **ALGO_PRESETS.get((env, algo), {}),
+        **overrides,
+        "env": env,
+    }
+    unknown = set(values) - {f.name for f in dataclasses.fields(Config)}
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}")
     return Config(**values)
@@ -261,4 +324,11 @@ def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN
         max_grad_norm=config.max_grad_norm or None,
         tau=config.tau,
         target_network=config.target_update_interval > 0,
+        dueling=config.dueling,
+        noisy=config.noisy,
+        noisy_sigma0=config.noisy_sigma0,
+        distributional=config.distributional,
+        n_atoms=config.n_atoms,
+        v_min=config.v_min,
+        v_max=config.v_max,
     )

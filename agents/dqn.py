@@ -11,9 +11,12 @@ from gymnasium import spaces
 
 import rlnn
 from agents.replay import Batch
-from agents.targets import double_dqn_target, dqn_target, polyak_update
+from agents.targets import categorical_projection, double_dqn_target, polyak_update
+from rlnn._checks import check_positive_int
 from rlnn._typing import Array
+from rlnn.layers.noisy import noise_disabled, noisy_layers, reset_noise
 from rlnn.registry import Registry
+from rlnn.special import log_softmax, softmax
 
 registry: Registry[DQN] = Registry("algo")
 
@@ -25,15 +28,53 @@ def build_q_network(
     activation: str = "relu",
     rng: np.random.Generator | int | None = None,
     weight_init: Any = "torch_default",
+    *,
+    dueling: bool = False,
+    noisy: bool = False,
+    atoms: int = 1,
+    noisy_sigma0: float = 0.5,
 ) -> rlnn.Sequential:
-    """An MLP from observations to one Q-value per action (PyTorch's default init)."""
-    return rlnn.mlp(
-        [obs_dim, *net_arch, n_actions],
-        activation=activation,
-        seed=rng,
-        weight_init=weight_init,
-        bias_init="zeros",
+    """An MLP from observations to ``n_actions·atoms`` outputs (PyTorch's default init).
+
+    Plain, it is ``mlp([obs_dim, *net_arch, n_actions·atoms])``. With ``dueling`` or ``noisy``
+    the last hidden layer and the output layer form the *head*: two streams (value and
+    advantage, aggregated by :class:`rlnn.Dueling`) each with its own last hidden layer, as
+    Wang et al.'s fully connected streams; ``noisy`` makes the head's layers
+    :class:`rlnn.NoisyDense` (the earlier layers play the part of the paper's convolutional
+    torso and stay deterministic).
+    """
+    rng = np.random.default_rng(rng)
+    if not (dueling or noisy):
+        return rlnn.mlp(
+            [obs_dim, *net_arch, n_actions * atoms],
+            activation=activation,
+            seed=rng,
+            weight_init=weight_init,
+            bias_init="zeros",
+        )
+    sizes = [obs_dim, *net_arch]
+    torso: list[rlnn.Layer] = [
+        rlnn.Dense(n_in, n_out, activation, weight_init=weight_init, rng=rng)
+        for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True)
+    ]
+    head_in, hidden = sizes[-2], sizes[-1]
+
+    def stream(n_out: int) -> rlnn.Sequential:
+        if noisy:
+            return rlnn.Sequential(
+                [
+                    rlnn.NoisyDense(head_in, hidden, activation, sigma0=noisy_sigma0, rng=rng),
+                    rlnn.NoisyDense(hidden, n_out, sigma0=noisy_sigma0, rng=rng),
+                ]
+            )
+        return rlnn.mlp([head_in, hidden, n_out], activation, seed=rng, weight_init=weight_init)
+
+    head: rlnn.Layer = (
+        rlnn.Dueling(stream(atoms), stream(n_actions * atoms), n_actions, atoms)
+        if dueling
+        else stream(n_actions * atoms)
     )
+    return rlnn.Sequential([*torso, head])
 
 
 @registry.register("dqn")
@@ -41,21 +82,36 @@ class DQN:
     """Deep Q-network agent (Mnih et al., 2015): an online network trained toward Bellman
     targets computed by a periodically synchronized target network.
 
+    The DQN-family switches compose freely: ``dueling`` (Wang et al., 2016), ``noisy``
+    (Fortunato et al., 2018: factorized noisy layers replace epsilon-greedy; the noise of both
+    networks is resampled at each update and at each action selection, and is off in
+    :meth:`q_values`, the greedy evaluation path) and ``distributional`` (C51, Bellemare et al.,
+    2017: a categorical return distribution over ``n_atoms`` atoms in [v_min, v_max], the
+    projected Bellman update, cross-entropy loss). Prioritized replay and n-step returns live in
+    the replay buffer and the loop; the agent honours the batch's ``weights`` and ``discounts``.
+
     Args:
         observation_space: a gymnasium Box space.
         action_space: a gymnasium Discrete space.
         gamma: discount in [0, 1].
-        seed: seeds the network initialization and the exploration generator.
+        seed: seeds the network initialization, the noise and the exploration generator.
         net_arch: hidden layer sizes.
         activation: hidden activation name.
         learning_rate: a number or a schedule spec (a function of the update count).
         optimizer: optimizer name or spec (Adam by default, PyTorch's eps).
-        loss: loss on the taken actions' Q-values (Huber by default, i.e. SB3's smooth L1).
+        loss: loss on the taken actions' Q-values (Huber by default, i.e. SB3's smooth L1);
+            the distributional agent always uses the cross-entropy.
         max_grad_norm: clip the global gradient norm to this (None: no clipping).
         tau: 1.0 for hard target copies, < 1 for Polyak averaging at each sync.
         target_network: False uses the online network for targets (the notes' plain variant:
             see why the target network matters).
-        network: a prebuilt online network (then net_arch and activation are ignored).
+        dueling: value and advantage streams, Q = V + A - mean(A).
+        noisy: noisy linear layers in the head (and no epsilon needed).
+        noisy_sigma0: initial noise scale σ₀ of the noisy layers.
+        distributional: C51 instead of scalar Q-values.
+        n_atoms, v_min, v_max: the C51 support.
+        network: a prebuilt online network (then net_arch, activation, dueling and noisy are
+            ignored; its output must have n_actions·n_atoms columns when distributional).
     """
 
     def __init__(
@@ -72,35 +128,66 @@ class DQN:
         max_grad_norm: float | None = 10.0,
         tau: float = 1.0,
         target_network: bool = True,
+        dueling: bool = False,
+        noisy: bool = False,
+        noisy_sigma0: float = 0.5,
+        distributional: bool = False,
+        n_atoms: int = 51,
+        v_min: float = -10.0,
+        v_max: float = 10.0,
         network: rlnn.Layer | None = None,
     ) -> None:
+        name = type(self).__name__
         if not isinstance(action_space, spaces.Discrete):
-            raise ValueError(
-                f"{type(self).__name__} needs a Discrete action space, got {action_space}"
-            )
+            raise ValueError(f"{name} needs a Discrete action space, got {action_space}")
         if not isinstance(observation_space, spaces.Box):
-            raise ValueError(
-                f"{type(self).__name__} needs a Box observation space, got {observation_space}"
-            )
+            raise ValueError(f"{name} needs a Box observation space, got {observation_space}")
         if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"{type(self).__name__}: gamma must be in [0, 1], got {gamma}")
+            raise ValueError(f"{name}: gamma must be in [0, 1], got {gamma}")
         if not 0.0 < tau <= 1.0:
-            raise ValueError(f"{type(self).__name__}: tau must be in (0, 1], got {tau}")
+            raise ValueError(f"{name}: tau must be in (0, 1], got {tau}")
         self.observation_space, self.action_space = observation_space, action_space
         self.n_actions = int(action_space.n)
         self.gamma, self.tau = float(gamma), float(tau)
         self.max_grad_norm = max_grad_norm
+        self.distributional = bool(distributional)
+        self.atoms = 1
+        if self.distributional:
+            self.atoms = check_positive_int(name, "n_atoms", n_atoms)
+            if self.atoms < 2 or not v_min < v_max:
+                raise ValueError(
+                    f"{name}: the C51 support needs n_atoms >= 2 and v_min < v_max, got "
+                    f"n_atoms={n_atoms}, v_min={v_min}, v_max={v_max}"
+                )
+            self.support = np.linspace(v_min, v_max, self.atoms, dtype=np.float32)
         seeds = np.random.SeedSequence(seed)
-        init_seed, act_seed = seeds.spawn(2)
+        init_seed, act_seed, target_noise_seed = seeds.spawn(3)
         obs_dim = int(np.prod(observation_space.shape))
         self.online = (
             network
             if network is not None
             else build_q_network(
-                obs_dim, self.n_actions, net_arch, activation, np.random.default_rng(init_seed)
+                obs_dim,
+                self.n_actions,
+                net_arch,
+                activation,
+                np.random.default_rng(init_seed),
+                dueling=dueling,
+                noisy=noisy,
+                atoms=self.atoms,
+                noisy_sigma0=noisy_sigma0,
             )
         )
+        self.noisy = any(True for _ in noisy_layers(self.online))
         self.target = copy.deepcopy(self.online) if target_network else self.online
+        if self.target is not self.online:
+            # The copy's noise generators would replay the online ones: give them their own.
+            for g, s in zip(
+                self.target.generators(),
+                target_noise_seed.spawn(len(self.target.generators())),
+                strict=True,
+            ):
+                g.bit_generator.state = np.random.default_rng(s).bit_generator.state
         self.target.eval()
         opt_spec = optimizer if isinstance(optimizer, dict) else {"name": optimizer}
         self.optimizer = rlnn.optimizers.get(
@@ -110,20 +197,37 @@ class DQN:
         self.rng = np.random.default_rng(act_seed)
         self.updates = 0
 
-    # acting --------------------------------------------------------------------------
-    def q_values(self, states: Array) -> Array:
-        """Q(s, ·) for a batch of states, shape (batch, n_actions); touches no cache."""
-        return self.online.predict(states)
+    # values ----------------------------------------------------------------------------
+    def _logits(self, net: rlnn.Layer, states: Array) -> Array:
+        """C51 logits (batch, n_actions, atoms) from ``net``'s flat output; touches no cache."""
+        return net.predict(states).reshape(len(states), self.n_actions, self.atoms)
 
+    def _values(self, net: rlnn.Layer, states: Array) -> Array:
+        """Q(s, ·) under ``net`` with its current noise: the mean of the return distribution
+        for C51. (batch, n_actions); touches no cache."""
+        if not self.distributional:
+            return net.predict(states)
+        return softmax(self._logits(net, states), axis=-1) @ self.support
+
+    def q_values(self, states: Array) -> Array:
+        """Greedy Q(s, ·) for a batch of states, shape (batch, n_actions): noise off, no cache
+        touched (the evaluation path)."""
+        if not self.noisy:
+            return self._values(self.online, states)
+        with noise_disabled(self.online):
+            return self._values(self.online, states)
+
+    # acting --------------------------------------------------------------------------
     def act(self, state: Array, epsilon: float = 0.0) -> int:
-        """Epsilon-greedy action for one observation."""
+        """Epsilon-greedy action for one observation (noisy agents draw new noise first)."""
         if epsilon > 0.0 and self.rng.random() < epsilon:
             return int(self.rng.integers(self.n_actions))
-        return int(self.online.predict(state[None]).argmax())
+        return int(self._explore_values(np.asarray(state)[None]).argmax())
 
     def act_batch(self, states: Array, epsilon: float = 0.0) -> Array:
-        """Epsilon-greedy actions for a batch of observations (vector envs)."""
-        actions = self.online.predict(states).argmax(axis=1)
+        """Epsilon-greedy actions for a batch of observations (vector envs); noisy agents draw
+        new noise first and act greedily on the noisy values (the loop sets epsilon to 0)."""
+        actions = self._explore_values(states).argmax(axis=1)
         if epsilon > 0.0:
             explore = self.rng.random(len(actions)) < epsilon
             actions = np.where(
@@ -131,34 +235,94 @@ class DQN:
             )
         return actions
 
+    def _explore_values(self, states: Array) -> Array:
+        if self.noisy:
+            reset_noise(self.online)
+        return self._values(self.online, states)
+
     # learning ------------------------------------------------------------------------
+    def selection_values(self, next_states: Array, next_q_target: Array) -> Array:
+        """The values whose argmax picks the bootstrap action a*: DQN takes the target
+        network's own values (so its target is ``max_a' Q_target(s', a')``)."""
+        return next_q_target
+
+    def _discounts(self, batch: Batch) -> float | Array:
+        return self.gamma if batch.discounts is None else batch.discounts
+
     def bellman_targets(self, batch: Batch) -> Array:
-        """``r + γ·(1 - terminated)·max_a' Q_target(s', a')`` for each transition, (batch,)."""
-        gamma = self.gamma if batch.discounts is None else batch.discounts
-        return dqn_target(
-            batch.rewards, batch.terminated, self.target.predict(batch.next_states), gamma
+        """``r + γ·(1 - terminated)·Q_target(s', a*)`` for each transition, (batch,), with a*
+        chosen by :meth:`selection_values` (``γ^k`` per sample for n-step batches)."""
+        next_q = self._values(self.target, batch.next_states)
+        return double_dqn_target(
+            batch.rewards,
+            batch.terminated,
+            self.selection_values(batch.next_states, next_q),
+            next_q,
+            self._discounts(batch),
+        )
+
+    def target_distribution(self, batch: Batch) -> Array:
+        """C51: the target network's return distribution of a* (chosen by
+        :meth:`selection_values` on mean values), shifted by the Bellman operator and
+        projected onto the support; (batch, atoms)."""
+        next_probs = softmax(self._logits(self.target, batch.next_states), axis=-1)
+        next_q = next_probs @ self.support
+        best = self.selection_values(batch.next_states, next_q).argmax(axis=1)
+        return categorical_projection(
+            batch.rewards,
+            batch.terminated,
+            next_probs[np.arange(len(best)), best],
+            self.support,
+            self._discounts(batch),
         )
 
     def update(self, batch: Batch) -> dict[str, Any]:
-        """One gradient step on the loss between Q(s, a) of the taken actions and the targets.
+        """One gradient step on the loss of the taken actions (weighted per sample by the
+        batch's importance weights, if any).
 
         Returns:
             Metrics: ``td_loss``, ``q_values`` (mean Q of the taken actions), ``grad_norm``
-            (before clipping), and ``td_errors`` (batch,) for prioritized replay.
+            (before clipping), ``td_errors`` (batch,) and ``priorities`` (batch,) for
+            prioritized replay: |TD error|, or the cross-entropy for C51.
 
         Raises:
             FloatingPointError: the Q-values, targets or loss are NaN or inf.
         """
-        targets = self.bellman_targets(batch)
-        q = self.online.forward(batch.states)
+        if self.noisy:
+            reset_noise(self.online)
+            if self.target is not self.online:
+                reset_noise(self.target)
         rows = np.arange(len(batch.actions))
-        q_taken = q[rows, batch.actions]
-        if not (np.all(np.isfinite(q_taken)) and np.all(np.isfinite(targets))):
-            raise FloatingPointError("non-finite Q-values or Bellman targets")
-        loss, grad_taken = self.loss.value_and_grad(q_taken, targets, batch.weights)
-        grad_q = np.zeros_like(q)
-        grad_q[rows, batch.actions] = grad_taken
-        self.online.backward(grad_q)
+        if self.distributional:
+            target_probs = self.target_distribution(batch)
+            logits = self.online.forward(batch.states).reshape(len(rows), self.n_actions, -1)
+            taken = logits[rows, batch.actions]
+            if not np.all(np.isfinite(taken)):
+                raise FloatingPointError("non-finite return-distribution logits")
+            log_p = log_softmax(taken, axis=-1)
+            cross_entropy = -(target_probs * log_p).sum(axis=1)
+            weights = np.ones(len(rows)) if batch.weights is None else batch.weights
+            loss = float(np.mean(weights * cross_entropy))
+            grad = np.zeros_like(logits)
+            grad[rows, batch.actions] = (np.exp(log_p) - target_probs) * (
+                weights / len(rows)
+            )[:, None]
+            grad = grad.reshape(len(rows), -1)
+            q_taken = np.exp(log_p) @ self.support
+            td_errors = q_taken - target_probs @ self.support
+            priorities = cross_entropy
+        else:
+            targets = self.bellman_targets(batch)
+            q = self.online.forward(batch.states)
+            q_taken = q[rows, batch.actions]
+            if not (np.all(np.isfinite(q_taken)) and np.all(np.isfinite(targets))):
+                raise FloatingPointError("non-finite Q-values or Bellman targets")
+            loss, grad_taken = self.loss.value_and_grad(q_taken, targets, batch.weights)
+            grad = np.zeros_like(q)
+            grad[rows, batch.actions] = grad_taken
+            td_errors = q_taken - targets
+            priorities = np.abs(td_errors)
+        self.online.backward(grad)
         grad_norm = (
             rlnn.clip_grad_norm(self.online.parameters(), self.max_grad_norm)
             if self.max_grad_norm
@@ -172,7 +336,8 @@ class DQN:
             "td_loss": loss,
             "q_values": float(q_taken.mean()),
             "grad_norm": grad_norm,
-            "td_errors": q_taken - targets,
+            "td_errors": td_errors,
+            "priorities": priorities,
         }
 
     def sync_target(self) -> None:
@@ -191,14 +356,19 @@ class DQN:
             np.copyto(t, o)
 
     # state ---------------------------------------------------------------------------
+    def _generators(self) -> list[np.random.Generator]:
+        nets = [self.online] if self.target is self.online else [self.online, self.target]
+        return [self.rng] + [g for net in nets for g in net.generators()]
+
     def state_dict(self) -> dict[str, Any]:
-        """Both networks, the optimizer, the update count and the exploration generator."""
+        """Both networks, the optimizer, the update count and every generator (exploration,
+        and the noise of noisy layers)."""
         return {
             "online": self.online.state_dict(),
             "target": self.target.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "updates": self.updates,
-            "rng": self.rng.bit_generator.state,
+            "generators": [g.bit_generator.state for g in self._generators()],
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -207,11 +377,21 @@ class DQN:
             self.target.load_state_dict(state["target"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.updates = int(state["updates"])
-        self.rng.bit_generator.state = state["rng"]
+        for g, saved in zip(self._generators(), state["generators"], strict=True):
+            g.bit_generator.state = saved
 
     def save(self, path: str | Path) -> None:
-        """Save the online network (architecture and weights) to one ``.npz`` file."""
-        self.online.save(path)
+        """Save the online network (architecture and weights) and, for C51, the support, to
+        one ``.npz`` file."""
+        settings: dict[str, Any] = {}
+        if self.distributional:
+            settings = {
+                "distributional": True,
+                "n_atoms": self.atoms,
+                "v_min": float(self.support[0]),
+                "v_max": float(self.support[-1]),
+            }
+        rlnn.io.save(self.online, path, agent=settings)
 
     @classmethod
     def load(
@@ -222,7 +402,9 @@ class DQN:
         **kwargs: Any,
     ) -> DQN:
         """An agent whose online (and target) network is the one saved at ``path``."""
-        return cls(observation_space, action_space, network=rlnn.load(path), **kwargs)
+        network, meta = rlnn.io.load_with_meta(path)
+        settings = {**meta.get("agent", {}), **kwargs}
+        return cls(observation_space, action_space, network=network, **settings)
 
 
 @registry.register("ddqn", "double_dqn")
@@ -230,12 +412,32 @@ class DoubleDQN(DQN):
     """Double DQN (van Hasselt et al., 2016): the online network picks the next action, the
     target network values it. Nothing else differs from :class:`DQN`."""
 
-    def bellman_targets(self, batch: Batch) -> Array:
-        gamma = self.gamma if batch.discounts is None else batch.discounts
-        return double_dqn_target(
-            batch.rewards,
-            batch.terminated,
-            self.online.predict(batch.next_states),
-            self.target.predict(batch.next_states),
-            gamma,
+    def selection_values(self, next_states: Array, next_q_target: Array) -> Array:
+        """The online network's values (with its current noise; mean values for C51)."""
+        return self._values(self.online, next_states)
+
+
+@registry.register("rainbow")
+class Rainbow(DoubleDQN):
+    """Rainbow (Hessel et al., 2018): Double DQN with dueling, noisy and distributional (C51)
+    networks on by default. Its other two parts, prioritized replay and n-step returns, are
+    the loop's (``--algo rainbow`` turns them on)."""
+
+    def __init__(
+        self,
+        observation_space: spaces.Space,
+        action_space: spaces.Space,
+        *,
+        dueling: bool = True,
+        noisy: bool = True,
+        distributional: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            observation_space,
+            action_space,
+            dueling=dueling,
+            noisy=noisy,
+            distributional=distributional,
+            **kwargs,
         )

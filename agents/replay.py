@@ -22,6 +22,8 @@ class Transition(NamedTuple):
     reward: float
     next_state: Array
     terminated: bool
+    discount: float | None = None
+    """The bootstrap discount of an n-step transition (γ^k); None: the agent's gamma."""
 
 
 @dataclass
@@ -62,6 +64,8 @@ class ReplayBuffer:
         observation_shape: shape of one observation.
         observation_dtype: dtype observations are stored in.
         seed: seed (or generator) of the sampling generator.
+        store_discounts: also store a float32 bootstrap discount per transition (n-step
+            returns); sampled batches then carry ``discounts``.
     """
 
     def __init__(
@@ -70,6 +74,8 @@ class ReplayBuffer:
         observation_shape: tuple[int, ...],
         observation_dtype: Any = np.float32,
         seed: int | np.random.Generator | None = None,
+        *,
+        store_discounts: bool = False,
     ) -> None:
         if not isinstance(capacity, int | np.integer) or capacity < 1:
             raise ValueError(f"ReplayBuffer: capacity must be a positive integer, got {capacity!r}")
@@ -82,6 +88,7 @@ class ReplayBuffer:
         self.actions = np.empty(self.capacity, dtype=np.int64)
         self.rewards = np.empty(self.capacity, dtype=np.float32)
         self.terminated = np.empty(self.capacity, dtype=bool)
+        self.discounts = np.empty(self.capacity, dtype=np.float32) if store_discounts else None
         self.rng = np.random.default_rng(seed)
         self.position = 0
         self.size = 0
@@ -92,10 +99,19 @@ class ReplayBuffer:
     @property
     def nbytes(self) -> int:
         """Bytes allocated for the stored fields."""
-        return sum(a.nbytes for a in self._fields())
+        return sum(a.nbytes for a in self._fields().values())
 
-    def _fields(self) -> tuple[Array, ...]:
-        return self.states, self.actions, self.rewards, self.next_states, self.terminated
+    def _fields(self) -> dict[str, Array]:
+        fields = {
+            "states": self.states,
+            "actions": self.actions,
+            "rewards": self.rewards,
+            "next_states": self.next_states,
+            "terminated": self.terminated,
+        }
+        if self.discounts is not None:
+            fields["discounts"] = self.discounts
+        return fields
 
     def add(self, transition: Transition) -> int:
         """Store one transition (O(1)); returns the slot it went to."""
@@ -105,12 +121,22 @@ class ReplayBuffer:
         self.rewards[i] = transition.reward
         self.next_states[i] = transition.next_state
         self.terminated[i] = transition.terminated
+        if self.discounts is not None:
+            if transition.discount is None:
+                raise ValueError("ReplayBuffer.add: this buffer stores discounts; got None")
+            self.discounts[i] = transition.discount
         self.position = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
         return i
 
     def add_batch(
-        self, states: Array, actions: Array, rewards: Array, next_states: Array, terminated: Array
+        self,
+        states: Array,
+        actions: Array,
+        rewards: Array,
+        next_states: Array,
+        terminated: Array,
+        discounts: Array | None = None,
     ) -> Array:
         """Store n transitions at once (one per vector-env copy); returns their slots."""
         n = len(actions)
@@ -124,6 +150,10 @@ class ReplayBuffer:
         self.rewards[slots] = rewards
         self.next_states[slots] = next_states
         self.terminated[slots] = terminated
+        if self.discounts is not None:
+            if discounts is None:
+                raise ValueError("ReplayBuffer.add_batch: this buffer stores discounts; got None")
+            self.discounts[slots] = discounts
         self.position = int((self.position + n) % self.capacity)
         self.size = min(self.size + n, self.capacity)
         return slots
@@ -137,6 +167,7 @@ class ReplayBuffer:
             self.next_states[indices],
             self.terminated[indices].astype(np.float32),
             indices=indices,
+            discounts=None if self.discounts is None else self.discounts[indices],
         )
 
     def sample(self, batch_size: int) -> Batch:
@@ -145,23 +176,22 @@ class ReplayBuffer:
         Raises:
             ValueError: the buffer holds fewer than ``batch_size`` transitions.
         """
+        self._check_sample(batch_size)
+        return self.gather(self.rng.integers(0, self.size, size=batch_size))
+
+    def _check_sample(self, batch_size: int) -> None:
         if batch_size > self.size:
             raise ValueError(
-                f"ReplayBuffer.sample: asked for {batch_size} transitions but the "
+                f"{type(self).__name__}.sample: asked for {batch_size} transitions but the "
                 f"buffer holds {self.size}"
             )
-        return self.gather(self.rng.integers(0, self.size, size=batch_size))
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly: the filled part of each field, the write
         position, the size and the sampling generator's state."""
         n = self.size
         return {
-            "states": self.states[:n].copy(),
-            "actions": self.actions[:n].copy(),
-            "rewards": self.rewards[:n].copy(),
-            "next_states": self.next_states[:n].copy(),
-            "terminated": self.terminated[:n].copy(),
+            **{name: array[:n].copy() for name, array in self._fields().items()},
             "position": self.position,
             "size": self.size,
             "rng": self.rng.bit_generator.state,
@@ -173,8 +203,8 @@ class ReplayBuffer:
             raise ValueError(
                 f"ReplayBuffer.load_state_dict: {n} transitions exceed capacity {self.capacity}"
             )
-        for name in ("states", "actions", "rewards", "next_states", "terminated"):
-            getattr(self, name)[:n] = state[name]
+        for name, array in self._fields().items():
+            array[:n] = state[name]
         self.position, self.size = int(state["position"]), n
         self.rng.bit_generator.state = state["rng"]
 

@@ -50,3 +50,45 @@ def polyak_update(target_arrays: list[Array], online_arrays: list[Array], tau: f
         else:
             t *= 1.0 - tau
             t += tau * o
+
+
+def categorical_projection(
+    rewards: Array,
+    terminated: Array,
+    next_probs: Array,
+    support: Array,
+    gamma: float | Array,
+) -> Array:
+    """The C51 target (Bellemare et al., 2017, Algorithm 1): the distribution of
+    ``r + γ·(1 - terminated)·Z(s', a*)`` projected onto the fixed atoms ``support``.
+
+    Each shifted atom ``Tz_j``, clipped to [v_min, v_max], sits at fractional position
+    ``b_j = (Tz_j - v_min)/Δz``; its probability is split between the atoms below and above,
+    ``l = ⌊b_j⌋`` gets ``p_j·(l + 1 - b_j)`` and ``l + 1`` gets ``p_j·(b_j - l)`` (all of it
+    goes to ``l`` when ``b_j`` is an integer).
+
+    Args:
+        rewards, terminated: (batch,).
+        next_probs: (batch, atoms) probabilities of the chosen next action under the target
+            network.
+        support: (atoms,) evenly spaced atoms from v_min to v_max.
+        gamma: the discount, or (batch,) per-sample discounts.
+
+    Returns:
+        (batch, atoms) target probabilities (each row sums to 1).
+    """
+    batch, atoms = next_probs.shape
+    v_min, v_max = float(support[0]), float(support[-1])
+    delta = (v_max - v_min) / (atoms - 1)
+    scale = np.broadcast_to(np.asarray(gamma, dtype=np.float64), (batch,)) * (1.0 - terminated)
+    shifted = rewards[:, None] + scale[:, None] * support[None, :].astype(np.float64)
+    position = np.clip((shifted - v_min) / delta, 0.0, atoms - 1)
+    lower = np.floor(position).astype(np.int64)
+    upper_share = position - lower
+    upper = np.minimum(lower + 1, atoms - 1)
+    offset = (np.arange(batch) * atoms)[:, None]
+    probs = next_probs.astype(np.float64)
+    projected = np.bincount(
+        (offset + lower).ravel(), (probs * (1.0 - upper_share)).ravel(), minlength=batch * atoms
+    ) + np.bincount((offset + upper).ravel(), (probs * upper_share).ravel(), minlength=batch * atoms)
+    return projected.reshape(batch, atoms).astype(next_probs.dtype, copy=False)

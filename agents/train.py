@@ -20,6 +20,8 @@ from agents.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoin
 from agents.config import Config, make_agent
 from agents.dqn import DQN
 from agents.evaluation import evaluate
+from agents.nstep import NStepAccumulator
+from agents.prioritized import PrioritizedReplayBuffer
 from agents.replay import ReplayBuffer
 from rlnn.io import atomic_write
 from rlnn.monitoring import Logger, TensorBoardLogger
@@ -117,6 +119,21 @@ def _make_train_env(config: Config):
     return envs.make(config.env, seed=config.seed, n_envs=config.n_envs)
 
 
+def make_buffer(config: Config, obs_space: Any) -> ReplayBuffer:
+    """The replay memory of ``config``: prioritized or uniform, with per-transition discounts
+    for n-step returns."""
+    kwargs: dict[str, Any] = {
+        "seed": np.random.SeedSequence([config.seed, 1]),
+        "store_discounts": config.n_step > 1,
+    }
+    if config.prioritized:
+        kwargs.update(alpha=config.prioritized_alpha, eps=config.prioritized_eps)
+        return PrioritizedReplayBuffer(
+            config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs
+        )
+    return ReplayBuffer(config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs)
+
+
 def _log_histograms(logger: Logger, agent: DQN, states: np.ndarray, step: int) -> None:
     """Q-values on a slice of replay and every layer's weights (at each evaluation)."""
     logger.histogram("q_values/all", agent.q_values(states), step)
@@ -140,17 +157,18 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
     ]
     run_dir = find_or_create_run_dir(config)
     agent = make_agent(config, obs_space, act_space)
-    buffer = ReplayBuffer(
-        config.buffer_size,
-        obs_space.shape,
-        obs_space.dtype,
-        seed=np.random.SeedSequence([config.seed, 1]),
+    buffer = make_buffer(config, obs_space)
+    n_step = NStepAccumulator(config.n_step, config.gamma, config.n_envs)
+    epsilon = (
+        rlnn.schedules.Constant(0.0)  # noisy networks explore by themselves
+        if config.noisy
+        else rlnn.schedules.Linear(
+            config.exploration_initial_eps,
+            config.exploration_final_eps,
+            max(int(config.exploration_fraction * config.total_steps), 1),
+        )
     )
-    epsilon = rlnn.schedules.Linear(
-        config.exploration_initial_eps,
-        config.exploration_final_eps,
-        max(int(config.exploration_fraction * config.total_steps), 1),
-    )
+    beta = rlnn.schedules.Linear(config.prioritized_beta, 1.0, config.total_steps)
     state = RunState()
     obs = None
     checkpoint = latest_checkpoint(run_dir) if config.resume else None
@@ -158,6 +176,7 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
         saved = load_checkpoint(checkpoint)
         agent.load_state_dict(saved["agent"])
         buffer.load_state_dict(saved["buffer"])
+        n_step.load_state_dict(saved["n_step"])
         train_env, obs, state = saved["env"], saved["obs"], saved["run"]
     else:
         obs, _ = train_env.reset(seed=config.seed)
@@ -180,6 +199,7 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                 "config": config.to_dict(),
                 "agent": agent.state_dict(),
                 "buffer": buffer.state_dict(),
+                "n_step": n_step.state_dict(),
                 "env": train_env,
                 "obs": obs,
                 "run": state,
@@ -219,15 +239,31 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                     logger.scalar("charts/episodic_return", ret, state.step + n)
                     logger.scalar("charts/episodic_length", length, state.step + n)
                     logger.scalar("charts/epsilon", epsilon(state.step), state.step + n)
-            buffer.add_batch(obs, actions, rewards, real_next, terminated)
+            if config.n_step == 1:
+                buffer.add_batch(obs, actions, rewards, real_next, terminated)
+            else:
+                ready = n_step.push(obs, actions, rewards, real_next, terminated, truncated)
+                if ready is not None:
+                    buffer.add_batch(*ready)
             obs = next_obs
             state.step += n
             state.iteration += 1
             # learn
-            if state.step > config.learning_starts and state.iteration % config.train_freq == 0:
+            if (
+                state.step > config.learning_starts
+                and state.iteration % config.train_freq == 0
+                and len(buffer) >= config.batch_size
+            ):
                 for _ in range(config.gradient_steps):
                     try:
-                        state.last_metrics = agent.update(buffer.sample(config.batch_size))
+                        if config.prioritized:
+                            batch = buffer.sample(config.batch_size, beta(state.step))
+                            state.last_metrics = agent.update(batch)
+                            buffer.update_priorities(
+                                batch.indices, state.last_metrics["priorities"]
+                            )
+                        else:
+                            state.last_metrics = agent.update(buffer.sample(config.batch_size))
                     except FloatingPointError as error:
                         last = latest_checkpoint(run_dir)
                         raise TrainingError(

@@ -1,8 +1,10 @@
-"""Train a DQN or Double DQN agent on a gymnasium environment.
+"""Train a DQN-family agent (DQN, Double DQN, Rainbow, any mix of switches) on a gymnasium env.
 
     python scripts/train_dqn.py --env CartPole-v1
     python scripts/train_dqn.py --env CartPole-v1 --algo ddqn --seed 3
     python scripts/train_dqn.py --env Acrobot-v1 --net-arch 256,256 --learning-rate 6.3e-4
+    python scripts/train_dqn.py --env CartPole-v1 --algo rainbow
+    python scripts/train_dqn.py --env CartPole-v1 --algo ddqn --dueling --prioritized --n-step 3
 
 Each run writes runs/<env>__<algo>__seed<seed>__<time>/ with TensorBoard events, config.json,
 checkpoints, model.npz and summary.json. Flags not given come from the env's tuned preset
@@ -30,7 +32,7 @@ def parse_args(argv: list[str] | None = None) -> Config:
         "--algo",
         choices=algos.canonical_names(),
         default=None,
-        help="dqn or ddqn (Double DQN) (default: dqn)",
+        help="dqn, ddqn (Double DQN) or rainbow (every DQN-family switch on) (default: dqn)",
     )
     args = parser.parse_args(argv)
     values = given(args, Config)

@@ -90,7 +90,7 @@ def test_update_reduces_the_loss_on_a_fixed_batch(rng):
     for _ in range(200):
         last = agent.update(batch)
     assert last["td_loss"] < 0.05 * first["td_loss"]
-    assert set(first) == {"td_loss", "q_values", "grad_norm", "td_errors"}
+    assert set(first) == {"td_loss", "q_values", "grad_norm", "td_errors", "priorities"}
 
 
 def test_plain_variant_uses_the_online_network_for_targets(rng):
