@@ -1,4 +1,5 @@
-"""Agents: DQN, Double DQN, Rainbow, replay memories (uniform and prioritized), n-step\nreturns, Bellman targets and the training loop."""
+"""Agents: DQN, Double DQN, Rainbow, replay memories (uniform and prioritized), n-step
+returns, Bellman targets and the training loop."""
 
 from agents.dqn import DQN, DoubleDQN, Rainbow, build_q_network, registry
 from agents.nstep import NStepAccumulator

@@ -175,9 +175,7 @@ class Config:
                 )
         for name in ("prioritized_eps", "noisy_sigma0"):
             if not getattr(self, name) > 0:
-                raise ValueError(
-                    f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}"
-                )
+                raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")
         if self.distributional and (self.n_atoms < 2 or not self.v_min < self.v_max):
             raise ValueError(
                 f"the C51 support needs n-atoms >= 2 and v-min < v-max, got n-atoms "

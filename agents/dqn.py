@@ -304,9 +304,9 @@ class DQN:
             weights = np.ones(len(rows)) if batch.weights is None else batch.weights
             loss = float(np.mean(weights * cross_entropy))
             grad = np.zeros_like(logits)
-            grad[rows, batch.actions] = (np.exp(log_p) - target_probs) * (
-                weights / len(rows)
-            )[:, None]
+            grad[rows, batch.actions] = (np.exp(log_p) - target_probs) * (weights / len(rows))[
+                :, None
+            ]
             grad = grad.reshape(len(rows), -1)
             q_taken = np.exp(log_p) @ self.support
             td_errors = q_taken - target_probs @ self.support

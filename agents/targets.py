@@ -90,5 +90,7 @@ def categorical_projection(
     probs = next_probs.astype(np.float64)
     projected = np.bincount(
         (offset + lower).ravel(), (probs * (1.0 - upper_share)).ravel(), minlength=batch * atoms
-    ) + np.bincount((offset + upper).ravel(), (probs * upper_share).ravel(), minlength=batch * atoms)
+    ) + np.bincount(
+        (offset + upper).ravel(), (probs * upper_share).ravel(), minlength=batch * atoms
+    )
     return projected.reshape(batch, atoms).astype(next_probs.dtype, copy=False)
