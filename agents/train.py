@@ -119,6 +119,18 @@ def _make_train_env(config: Config):
     return envs.make(config.env, seed=config.seed, n_envs=config.n_envs)
 
 
+def real_next_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> np.ndarray:
+    """What each env's step really led to: with SAME_STEP autoreset, ``next_obs`` of an env
+    whose episode ended is already the next episode's first observation; the real last one is
+    ``infos["final_obs"]``."""
+    if not done.any():
+        return next_obs
+    real = next_obs.copy()
+    for i in np.flatnonzero(done):
+        real[i] = infos["final_obs"][i]
+    return real
+
+
 def make_buffer(config: Config, obs_space: Any) -> ReplayBuffer:
     """The replay memory of ``config``: prioritized or uniform, with per-transition discounts
     for n-step returns."""
@@ -226,13 +238,11 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                 actions = agent.act_batch(obs, epsilon(state.step))
             next_obs, rewards, terminated, truncated, infos = train_env.step(actions)
             # store (the real last observation of an episode, not the next episode's first)
-            real_next = next_obs
             done = terminated | truncated
+            real_next = real_next_observations(next_obs, done, infos)
             if done.any():
-                real_next = next_obs.copy()
                 episode = infos["final_info"]["episode"]
                 for i in np.flatnonzero(done):
-                    real_next[i] = infos["final_obs"][i]
                     ret, length = float(episode["r"][i]), int(episode["l"][i])
                     state.episodes += 1
                     state.recent_returns = (state.recent_returns + [ret])[-20:]

@@ -32,8 +32,9 @@ class NoisyDense(Dense):
     ``reset_noise()`` draws new noise from the layer's own generator; ``forward``, ``predict``
     and ``backward`` all use the current noise, so a gradient check with fixed noise is exact.
     With ``noisy = False`` (see :func:`noise_disabled`) the layer is the mean network μ.
-    The product with ``σ_W ⊙ ε_W`` is computed as ``((x ⊙ f(ε_in)) σ_W) ⊙ f(ε_out)``, never
-    forming the noisy matrix.
+    A batch forms the noisy matrix once (one product each way, as a Dense layer; the σ
+    gradients are the μ gradients times ε); a few rows use the factorized form
+    ``x μ_W + ((x ⊙ f(ε_in)) σ_W) ⊙ f(ε_out)`` instead.
 
     Initialization as the paper's factorized case: μ ~ U(-1/√p, 1/√p), σ = σ₀/√p with p the
     input size; σ₀ = 0.5.
@@ -90,14 +91,38 @@ class NoisyDense(Dense):
         self._buffers["noise_in"][...] = _scaled_noise(self.rng, self.in_features, self.dtype)
         self._buffers["noise_out"][...] = _scaled_noise(self.rng, self.out_features, self.dtype)
 
+    def _noisy_bias(self) -> Array:
+        eps_out = self._buffers["noise_out"]
+        return self._parameters["bias"].value + self._parameters["bias_sigma"].value * eps_out
+
+    def _noisy_weight(self) -> tuple[Array, Array]:
+        """(ε_W = f(ε_in) f(ε_out)ᵀ, μ_W + σ_W ⊙ ε_W)."""
+        eps = np.outer(self._buffers["noise_in"], self._buffers["noise_out"])
+        return eps, self._parameters["weight"].value + self._parameters["weight_sigma"].value * eps
+
     def _affine(self, x: Array) -> Array:
-        z = super()._affine(x)
-        if self.noisy:
+        if not self.noisy:
+            return super()._affine(x)
+        if len(x) * 4 < self.in_features:
+            # Few rows (acting on one observation): two thin products beat forming the matrix.
             eps_in, eps_out = self._buffers["noise_in"], self._buffers["noise_out"]
-            noise = (x * eps_in) @ self._parameters["weight_sigma"].value
-            noise += self._parameters["bias_sigma"].value
-            z += noise * eps_out
-        return z
+            weight, weight_sigma = self._parameters["weight"], self._parameters["weight_sigma"]
+            return (
+                x @ weight.value
+                + ((x * eps_in) @ weight_sigma.value) * eps_out
+                + (self._noisy_bias())
+            )
+        return x @ self._noisy_weight()[1] + self._noisy_bias()
+
+    def forward(self, x: Array) -> Array:
+        x = self._check(x)
+        self._x = x
+        if self.noisy:
+            self._eps, self._w = self._noisy_weight()
+            z = x @ self._w + self._noisy_bias()
+        else:
+            z = super()._affine(x)
+        return z if self.activation is None else self.activation.forward(z)
 
     def backward(self, grad_out: Array) -> Array:
         if self.activation is not None:
@@ -106,17 +131,14 @@ class NoisyDense(Dense):
         weight_sigma, bias_sigma = self._parameters["weight_sigma"], self._parameters["bias_sigma"]
         np.matmul(self._x.T, grad_out, out=weight.grad)
         np.sum(grad_out, axis=0, out=bias.grad)
-        grad_x = grad_out @ weight.value.T
         if not self.noisy:
             weight_sigma.zero_grad()
             bias_sigma.zero_grad()
-            return grad_x
-        eps_in, eps_out = self._buffers["noise_in"], self._buffers["noise_out"]
-        grad_noisy = grad_out * eps_out
-        np.matmul((self._x * eps_in).T, grad_noisy, out=weight_sigma.grad)
-        np.sum(grad_noisy, axis=0, out=bias_sigma.grad)
-        grad_x += (grad_noisy @ weight_sigma.value.T) * eps_in
-        return grad_x
+            return grad_out @ weight.value.T
+        # dL/dσ_W = dL/dW ⊙ ε_W and dL/dσ_b = dL/db ⊙ ε_b: no extra matrix product.
+        np.multiply(weight.grad, self._eps, out=weight_sigma.grad)
+        np.multiply(bias.grad, self._buffers["noise_out"], out=bias_sigma.grad)
+        return grad_out @ self._w.T
 
     def buffers(self) -> dict[str, Array]:
         return dict(self._buffers)

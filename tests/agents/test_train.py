@@ -253,6 +253,13 @@ def test_cli_smoke_run_then_evaluate(tmp_path):
         (["--algo", "ppo"], "argument --algo: invalid choice: 'ppo'"),
         (["--loss", "hubber"], "unknown loss 'hubber'; expected one of"),
         (["--optimizer", "adamm"], "unknown optimizer 'adamm'; expected one of"),
+        (["--n-step", "0"], "n-step must be a positive integer, got 0"),
+        (["--prioritized-alpha", "1.5"], "prioritized-alpha must be in [0, 1], got 1.5"),
+        (["--prioritized-eps", "0"], "prioritized-eps must be > 0, got 0.0"),
+        (
+            ["--distributional", "--v-min", "10", "--v-max", "0"],
+            "the C51 support needs n-atoms >= 2 and v-min < v-max, got n-atoms 51, v-min 10.0",
+        ),
     ],
 )
 def test_cli_bad_input_one_line_and_exit_code_2(args, message, tmp_path):
