@@ -251,16 +251,18 @@ PRESETS: dict[str, dict[str, Any]] = {
         "checkpoint_every": 0,
     },
 }
-# Settings for one algo on one env, applied over the env's preset.
+# Settings for one algo, applied over the env's preset: ("*", algo) for every env, then
+# (env, algo). Rainbow takes Hessel et al.'s alpha = 0.5 and a C51 support that covers the
+# env's discounted returns.
 ALGO_PRESETS: dict[tuple[str, str], dict[str, Any]] = {
-    ("CartPole-v1", "rainbow"): {
-        "prioritized_alpha": 0.5,
-        "v_min": 0.0,
-        "v_max": 100.0,
-    },
+    ("*", "rainbow"): {"prioritized_alpha": 0.5},
+    ("CartPole-v1", "rainbow"): {"v_min": 0.0, "v_max": 100.0},
+    ("Acrobot-v1", "rainbow"): {"v_min": -100.0, "v_max": 0.0, "gradient_steps": 1},
+    ("LunarLander-v3", "rainbow"): {"gradient_steps": 1},
 }
 DEFAULT_PRESET: dict[str, Any] = {
-    # rl-baselines3-zoo's settings for the classic-control tasks (Acrobot, MountainCar).
+    # rl-baselines3-zoo's settings for Acrobot-v1 and LunarLander (its gradient_steps -1 is
+    # one gradient step per environment step collected: 4 every 4 steps).
     "total_steps": 100_000,
     "learning_rate": 6.3e-4,
     "batch_size": 128,
@@ -268,7 +270,7 @@ DEFAULT_PRESET: dict[str, Any] = {
     "learning_starts": 0,
     "gamma": 0.99,
     "train_freq": 4,
-    "gradient_steps": 1,
+    "gradient_steps": 4,
     "target_update_interval": 250,
     "exploration_fraction": 0.12,
     "exploration_final_eps": 0.1,
@@ -282,6 +284,7 @@ def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
     algo = overrides.get("algo", Config.algo)
     values = {
         **PRESETS.get(env, DEFAULT_PRESET),
+        **ALGO_PRESETS.get(("*", algo), {}),
         **ALGO_PRESETS.get((env, algo), {}),
         **overrides,
         "env": env,
