@@ -167,3 +167,36 @@ def test_spaces_are_checked():
 def test_agents_work_with_the_rlnn_registry_of_losses():
     agent = DQN(OBS, ACTIONS, seed=0, net_arch=[8], loss={"name": "huber", "delta": 2.0})
     assert isinstance(agent.loss, rlnn.losses.HuberLoss) and agent.loss.delta == 2.0
+
+
+def test_importance_weights_scale_each_sample_of_the_chosen_loss(rng):
+    b = make_batch(rng)
+    b.weights = rng.uniform(0.1, 1.0, 16).astype(np.float32)
+    for loss, per_sample in [
+        ("huber", lambda d: np.where(np.abs(d) <= 1, 0.5 * d * d, np.abs(d) - 0.5)),
+        ("mse", lambda d: d * d),
+    ]:
+        agent = DQN(OBS, ACTIONS, seed=0, net_arch=[8], loss=loss)
+        targets = agent.bellman_targets(b)
+        q = agent.q_values(b.states)[np.arange(16), b.actions]
+        expected = np.mean(b.weights * per_sample(q - targets))
+        assert agent.update(b)["td_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_noisy_agents_draw_new_noise_at_each_update_and_action(rng):
+    agent = DQN(OBS, ACTIONS, seed=0, net_arch=[8, 8], noisy=True)
+
+    def online_noise():
+        return np.concatenate(list(agent.online.buffers().values()))
+
+    def target_noise():
+        return np.concatenate(list(agent.target.buffers().values()))
+
+    before_online, before_target = online_noise(), target_noise()
+    agent.update(make_batch(rng))
+    after_update = online_noise()
+    assert not np.array_equal(before_online, after_update)
+    assert not np.array_equal(before_target, target_noise())
+    assert not np.array_equal(after_update, target_noise())  # independent streams
+    agent.act(np.zeros(4, np.float32))
+    assert not np.array_equal(after_update, online_noise())
