@@ -29,18 +29,14 @@ class SegmentTree:
         self.op, self.neutral = op, float(neutral)
         self.nodes = np.full(2 * self.size, self.neutral, dtype=np.float64)
 
-    def update(self, indices: Array, values: Array) -> None:
+    def update(self, indices: Array, values: Array | float) -> None:
         """Set leaves ``indices`` to ``values`` and recompute their ancestors, level by level.
 
         Parents are recomputed from their children (never updated by deltas), so the tree is
         exactly what a rebuild from the leaves would give. A repeated index keeps one of its
         values (the same transition sampled twice has the same TD error).
         """
-        nodes = np.asarray(indices, dtype=np.int64) + self.size
-        self.nodes[nodes] = values
-        while nodes[0] > 1:
-            nodes = nodes >> 1
-            self.nodes[nodes] = self.op(self.nodes[2 * nodes], self.nodes[2 * nodes + 1])
+        update_together([self], indices, values)
 
     def rebuild(self) -> None:
         """Recompute every inner node from the leaves."""
@@ -57,6 +53,20 @@ class SegmentTree:
     @property
     def leaves(self) -> Array:
         return self.nodes[self.size : self.size + self.capacity]
+
+
+def update_together(trees: list[SegmentTree], indices: Array, values: Array | float) -> None:
+    """:meth:`SegmentTree.update` of several same-shaped trees in one walk up (each level's
+    node indices are computed once for all of them)."""
+    nodes = np.asarray(indices, dtype=np.int64) + trees[0].size
+    for tree in trees:
+        tree.nodes[nodes] = values
+    while nodes[0] > 1:
+        nodes = nodes >> 1
+        left = nodes << 1
+        right = left + 1
+        for tree in trees:
+            tree.nodes[nodes] = tree.op(tree.nodes[left], tree.nodes[right])
 
 
 class SumTree(SegmentTree):
@@ -116,9 +126,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         self.max_priority = 1.0
 
     def _store(self, slots: Array) -> None:
-        value = self.max_priority**self.alpha
-        self.sums.update(slots, value)
-        self.minima.update(slots, value)
+        update_together([self.sums, self.minima], slots, self.max_priority**self.alpha)
 
     def add(self, transition: Any) -> int:
         slot = super().add(transition)
@@ -158,9 +166,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         if not np.all(np.isfinite(priorities)):
             raise FloatingPointError("non-finite priorities (TD errors)")
         self.max_priority = max(self.max_priority, float(priorities.max()))
-        values = priorities**self.alpha
-        self.sums.update(indices, values)
-        self.minima.update(indices, values)
+        update_together([self.sums, self.minima], indices, priorities**self.alpha)
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
