@@ -377,7 +377,8 @@ class DQN:
             self.target.load_state_dict(state["target"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.updates = int(state["updates"])
-        for g, saved in zip(self._generators(), state["generators"], strict=True):
+        saved_states = state["generators"] if "generators" in state else [state["rng"]]  # <= 0.1
+        for g, saved in zip(self._generators(), saved_states, strict=True):
             g.bit_generator.state = saved
 
     def save(self, path: str | Path) -> None:
