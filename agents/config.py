@@ -259,6 +259,8 @@ ALGO_PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("CartPole-v1", "rainbow"): {"v_min": 0.0, "v_max": 100.0},
     ("Acrobot-v1", "rainbow"): {"v_min": -100.0, "v_max": 0.0, "gradient_steps": 1},
     ("LunarLander-v3", "rainbow"): {"gradient_steps": 1},
+    ("rlnn/Chain-v0", "rainbow"): {"v_min": 0.0, "v_max": 1.0},
+    ("rlnn/GridWorld-v0", "rainbow"): {"v_min": -1.0, "v_max": 1.0},
 }
 DEFAULT_PRESET: dict[str, Any] = {
     # rl-baselines3-zoo's settings for Acrobot-v1 and LunarLander (its gradient_steps -1 is

@@ -14,6 +14,7 @@ import pytest
 import envs
 import rlnn
 from agents.config import Config, make_config
+from agents.dqn import DQN
 from agents.train import TrainingError, train
 from rlnn.monitoring import MemoryLogger
 
@@ -174,6 +175,22 @@ def test_dqn_learns_q_star_on_the_chain_within_5_percent(tmp_path):
         if env.terminal[s]:
             continue
         np.testing.assert_allclose(q[s], q_star[s], rtol=0.05, err_msg=f"state {s}")
+
+
+def test_rainbow_learns_the_optimal_policy_on_the_chain(tmp_path):
+    summary = train(chain_rmse_config(algo="rainbow", logdir=str(tmp_path)))
+    env = envs.ChainEnv()
+    agent = DQN.load(
+        Path(summary["run_dir"]) / "model.npz", env.observation_space, env.action_space
+    )
+    gamma = make_config("rlnn/Chain-v0").gamma
+    q_star, q = env.optimal_q(gamma), agent.q_values(env.observations())
+    states = [s for s in env.reachable_states(env.optimal_policy(gamma)) if not env.terminal[s]]
+    for s in states:
+        assert q_star[s, q[s].argmax()] == q_star[s].max(), f"greedy action not optimal in {s}"
+    # The C51 means approach Q* (3-step returns of the exploring policy bias them a little).
+    np.testing.assert_allclose(q[states], q_star[states], rtol=0.25)
+    assert summary["eval_mean_return"] == env.reward  # the optimal episode's return
 
 
 def test_dqn_greedy_policy_is_optimal_on_the_gridworld(tmp_path):
