@@ -178,7 +178,8 @@ class DQN:
                 noisy_sigma0=noisy_sigma0,
             )
         )
-        self.noisy = any(True for _ in noisy_layers(self.online))
+        self._online_noisy = list(noisy_layers(self.online))
+        self.noisy = bool(self._online_noisy)
         self.target = copy.deepcopy(self.online) if target_network else self.online
         if self.target is not self.online:
             # The copy's noise generators would replay the online ones: give them their own.
@@ -236,8 +237,8 @@ class DQN:
         return actions
 
     def _explore_values(self, states: Array) -> Array:
-        if self.noisy:
-            reset_noise(self.online)
+        for layer in self._online_noisy:
+            layer.reset_noise()
         return self._values(self.online, states)
 
     # learning ------------------------------------------------------------------------
