@@ -22,6 +22,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from benchmarks._common import (
+    HERE,
     machine,
     measured,
     median_range,
@@ -91,6 +92,7 @@ def in_pairs(jobs: list[tuple]) -> list[dict]:
 
 def cartpole() -> tuple[list[dict], str]:
     records = in_pairs([("CartPole-v1", a, s, {}) for s in SEEDS for a in ("dqn", "rainbow")])
+    plot(records, "CartPole-v1", "family_cartpole.png", threshold=475.0)
     rows = []
     for algo in ("dqn", "rainbow"):
         runs = [r for r in records if r["algo"] == algo]
@@ -107,6 +109,28 @@ def cartpole() -> tuple[list[dict], str]:
     return records, table(headers, rows)
 
 
+def plot(records: list[dict], env: str, out: str, threshold: float | None = None) -> None:
+    """Periodic evaluations per algo: mean and min-max band over seeds."""
+    import numpy as np
+
+    sys.path.insert(0, str(HERE.parent / "scripts"))
+    from plot_runs import plot_curves
+
+    curves = {}
+    for algo in ALGOS:
+        runs = [r for r in records if (r["env"], r["algo"]) == (env, algo)]
+        if runs:
+            steps = np.array([e[0] for e in runs[0]["evaluations"]])
+            curves[algo] = (steps, np.array([[e[1] for e in r["evaluations"]] for r in runs]))
+    plot_curves(
+        curves,
+        HERE / out,
+        "greedy evaluation return",
+        f"{env}: mean and min-max over seeds (rlnn presets)",
+        threshold=threshold,
+    )
+
+
 def classic(envs: list[str]) -> tuple[list[dict], str]:
     jobs = [
         (env, algo, seed, {"total_steps": CLASSIC_STEPS, "eval_every": 10_000})
@@ -115,6 +139,8 @@ def classic(envs: list[str]) -> tuple[list[dict], str]:
         for seed in SEEDS
     ]
     records = in_pairs(jobs)
+    for env in envs:
+        plot(records, env, f"family_{env.split('-')[0].lower()}.png")
     rows = []
     for env in envs:
         for algo in ALGOS:
