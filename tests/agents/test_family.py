@@ -105,3 +105,20 @@ def test_a_rainbow_model_file_evaluates_with_its_support(tmp_path):
 
     result = main([summary["run_dir"], "--episodes", "2"])
     assert result["episodes"] == 2 and result["mean_return"] > 0
+
+
+def test_rainbow_collects_from_vector_envs(tmp_path):
+    config = make_config(
+        "CartPole-v1",
+        algo="rainbow",
+        n_envs=3,
+        logdir=str(tmp_path),
+        **{**TINY, "total_steps": 450},
+    )
+    summary = train(config, logger=MemoryLogger())
+    _, buffer = final_state(summary)
+    assert summary["total_steps"] == 450
+    # 3-step windows: most stored transitions bootstrap with γ³, episode ends with fewer steps.
+    allowed = np.array([0.99, 0.99**2, 0.99**3])
+    assert np.isclose(buffer["discounts"][:, None], allowed).any(axis=1).all()
+    assert np.mean(np.isclose(buffer["discounts"], 0.99**3)) > 0.5
