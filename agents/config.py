@@ -159,7 +159,12 @@ class Config:
             raise ValueError(
                 f"exploration-fraction must be in (0, 1], got {self.exploration_fraction}"
             )
-        for name in ("exploration_initial_eps", "exploration_final_eps"):
+        for name in (
+            "exploration_initial_eps",
+            "exploration_final_eps",
+            "prioritized_alpha",
+            "prioritized_beta",
+        ):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(
                     f"{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}"
@@ -168,11 +173,6 @@ class Config:
             raise ValueError(f"net-arch must list positive layer sizes, got {self.net_arch}")
         if self.solved_lr_factor is not None and not 0.0 <= self.solved_lr_factor <= 1.0:
             raise ValueError(f"solved-lr-factor must be in [0, 1], got {self.solved_lr_factor}")
-        for name in ("prioritized_alpha", "prioritized_beta"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(
-                    f"{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}"
-                )
         for name in ("prioritized_eps", "noisy_sigma0"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")

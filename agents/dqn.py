@@ -14,7 +14,7 @@ from agents.replay import Batch
 from agents.targets import categorical_projection, double_dqn_target, polyak_update
 from rlnn._checks import check_positive_int
 from rlnn._typing import Array
-from rlnn.layers.noisy import noise_disabled, noisy_layers, reset_noise
+from rlnn.layers.noisy import noise_disabled, noisy_layers
 from rlnn.registry import Registry
 from rlnn.special import log_softmax, softmax
 
@@ -178,8 +178,6 @@ class DQN:
                 noisy_sigma0=noisy_sigma0,
             )
         )
-        self._online_noisy = list(noisy_layers(self.online))
-        self.noisy = bool(self._online_noisy)
         self.target = copy.deepcopy(self.online) if target_network else self.online
         if self.target is not self.online:
             # The copy's noise generators would replay the online ones: give them their own.
@@ -190,6 +188,12 @@ class DQN:
             ):
                 g.bit_generator.state = np.random.default_rng(s).bit_generator.state
         self.target.eval()
+        # Noisy layers redrawn at each action (online) and each update (both networks).
+        self._online_noisy = list(noisy_layers(self.online))
+        self._update_noisy = self._online_noisy + (
+            [] if self.target is self.online else list(noisy_layers(self.target))
+        )
+        self.noisy = bool(self._online_noisy)
         opt_spec = optimizer if isinstance(optimizer, dict) else {"name": optimizer}
         self.optimizer = rlnn.optimizers.get(
             {**opt_spec, "lr": learning_rate}, self.online.parameters()
@@ -289,10 +293,8 @@ class DQN:
         Raises:
             FloatingPointError: the Q-values, targets or loss are NaN or inf.
         """
-        if self.noisy:
-            reset_noise(self.online)
-            if self.target is not self.online:
-                reset_noise(self.target)
+        for layer in self._update_noisy:
+            layer.reset_noise()
         rows = np.arange(len(batch.actions))
         if self.distributional:
             target_probs = self.target_distribution(batch)
@@ -301,15 +303,14 @@ class DQN:
             if not np.all(np.isfinite(taken)):
                 raise FloatingPointError("non-finite return-distribution logits")
             log_p = log_softmax(taken, axis=-1)
+            p = np.exp(log_p)
             cross_entropy = -(target_probs * log_p).sum(axis=1)
             weights = np.ones(len(rows)) if batch.weights is None else batch.weights
             loss = float(np.mean(weights * cross_entropy))
             grad = np.zeros_like(logits)
-            grad[rows, batch.actions] = (np.exp(log_p) - target_probs) * (weights / len(rows))[
-                :, None
-            ]
+            grad[rows, batch.actions] = (p - target_probs) * (weights / len(rows))[:, None]
             grad = grad.reshape(len(rows), -1)
-            q_taken = np.exp(log_p) @ self.support
+            q_taken = p @ self.support
             td_errors = q_taken - target_probs @ self.support
             priorities = cross_entropy
         else:

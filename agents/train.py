@@ -266,14 +266,16 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
             ):
                 for _ in range(config.gradient_steps):
                     try:
+                        batch = (
+                            buffer.sample(config.batch_size, beta(state.step))
+                            if config.prioritized
+                            else buffer.sample(config.batch_size)
+                        )
+                        state.last_metrics = agent.update(batch)
                         if config.prioritized:
-                            batch = buffer.sample(config.batch_size, beta(state.step))
-                            state.last_metrics = agent.update(batch)
                             buffer.update_priorities(
                                 batch.indices, state.last_metrics["priorities"]
                             )
-                        else:
-                            state.last_metrics = agent.update(buffer.sample(config.batch_size))
                     except FloatingPointError as error:
                         last = latest_checkpoint(run_dir)
                         raise TrainingError(
