@@ -160,6 +160,14 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         batch.weights = weights.astype(np.float32)
         return batch
 
+    def sample_batches(self, n_batches: int, batch_size: int) -> Batch:
+        """Not available: priorities change after every update, so each minibatch must be
+        drawn after the previous one's priorities are in (:meth:`sample`)."""
+        raise TypeError(
+            "PrioritizedReplayBuffer.sample_batches: priorities change after every update; "
+            "sample one minibatch at a time with sample(batch_size, beta)"
+        )
+
     def update_priorities(self, indices: Array, errors: Array) -> None:
         """Set ``p = |error| + eps`` for the sampled slots (after the update that used them)."""
         priorities = np.abs(np.asarray(errors, dtype=np.float64)) + self.eps

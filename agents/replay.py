@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -50,6 +51,15 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.actions)
+
+    def rows(self, index: slice) -> Batch:
+        """The minibatch made of rows ``index`` of every field (views, no copy)."""
+        return Batch(
+            *(
+                None if value is None else value[index]
+                for value in (getattr(self, f.name) for f in dataclasses.fields(self))
+            )
+        )
 
 
 class ReplayBuffer:
@@ -176,8 +186,18 @@ class ReplayBuffer:
         Raises:
             ValueError: the buffer holds fewer than ``batch_size`` transitions.
         """
+        return self.sample_batches(1, batch_size)
+
+    def sample_batches(self, n_batches: int, batch_size: int) -> Batch:
+        """``n_batches`` minibatches of ``batch_size``, each drawn as :meth:`sample` draws one,
+        stacked in one :class:`Batch` (rows ``k·batch_size`` on are minibatch ``k``): one draw
+        and one gather for a whole training phase.
+
+        Raises:
+            ValueError: the buffer holds fewer than ``batch_size`` transitions.
+        """
         self._check_sample(batch_size)
-        return self.gather(self.rng.integers(0, self.size, size=batch_size))
+        return self.gather(self.rng.integers(0, self.size, size=n_batches * batch_size))
 
     def _check_sample(self, batch_size: int) -> None:
         if batch_size > self.size:

@@ -116,3 +116,5 @@ def test_errors():
         buffer.update_priorities(np.array([0]), [np.nan])
     with pytest.raises(ValueError, match="alpha must be <= 1, got 1.5"):
         PrioritizedReplayBuffer(4, (2,), alpha=1.5)
+    with pytest.raises(TypeError, match="priorities change after every update"):
+        buffer.sample_batches(2, 2)

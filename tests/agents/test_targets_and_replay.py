@@ -112,6 +112,22 @@ def test_sampling_more_than_held_is_a_clear_error():
         buffer.sample(32)
 
 
+def test_sample_batches_stacks_minibatches_and_needs_only_one_batch_held():
+    buffer = ReplayBuffer(100, (3,), seed=5)
+    for i in range(10):
+        buffer.add(make_transition(i))
+    stacked = buffer.sample_batches(8, 4)  # 32 rows drawn from 10 transitions: with replacement
+    assert len(stacked) == 32
+    indices = np.random.default_rng(5).integers(0, 10, size=32)
+    np.testing.assert_array_equal(stacked.indices, indices)
+    second = stacked.rows(slice(4, 8))
+    np.testing.assert_array_equal(second.rewards, buffer.rewards[indices[4:8]])
+    np.testing.assert_array_equal(second.next_states, buffer.next_states[indices[4:8]])
+    assert second.weights is None and np.shares_memory(second.states, stacked.states)
+    with pytest.raises(ValueError, match="asked for 16 transitions but the buffer holds 10"):
+        buffer.sample_batches(2, 16)
+
+
 def test_state_dict_roundtrip_continues_sampling_identically():
     a = ReplayBuffer(20, (3,), seed=1)
     for i in range(30):
