@@ -120,6 +120,11 @@ class Optimizer:
         are ``self._slots[name][i]``. Subclasses define the rule."""
         param.value -= lr * grad
 
+    def clip_grad_norm(self, max_norm: float) -> float:
+        """:func:`clip_grad_norm` over this optimizer's parameters, in one pass over the flat
+        gradient buffer (no walk over the model). Returns the norm before clipping."""
+        return clip_grad_norm(self._targets, max_norm)
+
     def state_dict(self) -> dict[str, Any]:
         """Step count, lr factor and copies of the per-parameter state."""
         return {
