@@ -264,24 +264,16 @@ def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
                 and state.iteration % config.train_freq == 0
                 and len(buffer) >= config.batch_size
             ):
-                for _ in range(config.gradient_steps):
-                    try:
-                        batch = (
-                            buffer.sample(config.batch_size, beta(state.step))
-                            if config.prioritized
-                            else buffer.sample(config.batch_size)
-                        )
-                        state.last_metrics = agent.update(batch)
-                        if config.prioritized:
-                            buffer.update_priorities(
-                                batch.indices, state.last_metrics["priorities"]
-                            )
-                    except FloatingPointError as error:
-                        last = latest_checkpoint(run_dir)
-                        raise TrainingError(
-                            f"{error} at step {state.step}; training stopped, the last good "
-                            f"checkpoint is {last if last else 'none (none was written yet)'}"
-                        ) from None
+                try:
+                    state.last_metrics = agent.learn(
+                        buffer, config.gradient_steps, config.batch_size, beta(state.step)
+                    )
+                except FloatingPointError as error:
+                    last = latest_checkpoint(run_dir)
+                    raise TrainingError(
+                        f"{error} at step {state.step}; training stopped, the last good "
+                        f"checkpoint is {last if last else 'none (none was written yet)'}"
+                    ) from None
             # sync target
             if state.iteration % sync_every == 0:
                 agent.sync_target()

@@ -112,6 +112,11 @@ def test_acting_greedy_and_random(rng):
     assert counts.min() > 900
     batch_actions = agent.act_batch(np.stack([state] * 5), 0.0)
     assert batch_actions.tolist() == [agent.act(state, 0.0)] * 5
+    # epsilon-greedy over a batch: a fraction epsilon acts uniformly at random
+    greedy = agent.act(state, 0.0)
+    actions = agent.act_batch(np.stack([state] * 30_000), 0.3)
+    counts = np.bincount(actions, minlength=3) / len(actions)
+    np.testing.assert_allclose(counts, [0.1] * 3 + np.eye(3)[greedy] * 0.7, atol=0.015)
 
 
 def test_same_seed_same_agent(rng):
@@ -200,3 +205,43 @@ def test_noisy_agents_draw_new_noise_at_each_update_and_action(rng):
     assert not np.array_equal(after_update, target_noise())  # independent streams
     agent.act(np.zeros(4, np.float32))
     assert not np.array_equal(after_update, online_noise())
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(DQN, {}), (DoubleDQN, {}), (DoubleDQN, {"distributional": True, "dueling": True})],
+)
+def test_a_learning_phase_equals_its_updates_one_by_one(monkeypatch, cls, kwargs):
+    """learn() computes a phase's targets in chunks of one target-network pass each: the same
+    updates as computing them minibatch by minibatch."""
+    from agents import ReplayBuffer, dqn
+
+    monkeypatch.setattr(dqn, "PHASE_ROWS", 64)  # 4 minibatches of 16 per chunk: 4 + 4 + 2
+    rng = np.random.default_rng(0)
+    buffers = [ReplayBuffer(200, (4,), seed=1) for _ in range(2)]
+    batch = make_batch(rng, 150)
+    for buffer in buffers:
+        buffer.add_batch(
+            batch.states, batch.actions, batch.rewards, batch.next_states, batch.terminated
+        )
+    phased, stepped = (cls(OBS, ACTIONS, seed=2, net_arch=[16], **kwargs) for _ in range(2))
+    passes = []
+    target_outputs = phased.target_outputs
+
+    def counted(states):
+        passes.append(len(states))
+        return target_outputs(states)
+
+    monkeypatch.setattr(phased, "target_outputs", counted)
+    metrics = phased.learn(buffers[0], 10, 16)
+    assert passes == [64, 64, 32]
+    for steps in (4, 4, 2):
+        stacked = buffers[1].sample_batches(steps, 16)
+        for k in range(steps):
+            last = stepped.update(stacked.rows(slice(16 * k, 16 * (k + 1))))
+    assert phased.updates == stepped.updates == 10
+    np.testing.assert_allclose(metrics["td_errors"], last["td_errors"], rtol=1e-5, atol=1e-6)
+    for x, y in zip(weights(phased.online), weights(stepped.online), strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-6)
+    for x, y in zip(weights(phased.target), weights(stepped.target), strict=True):
+        np.testing.assert_array_equal(x, y)  # the target network does not move in a phase

@@ -145,10 +145,10 @@ def test_non_finite_loss_stops_with_the_step_and_keeps_the_checkpoint(tmp_path, 
 
     original = dqn.DQN.update
 
-    def poisoned(self, batch):
+    def poisoned(self, batch, *args):
         if self.updates >= 250:
             batch.rewards[:] = np.inf
-        return original(self, batch)
+        return original(self, batch, *args)
 
     monkeypatch.setattr(dqn.DQN, "update", poisoned)
     with pytest.raises(
