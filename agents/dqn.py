@@ -240,8 +240,9 @@ class DQN:
         actions = self._explore_values(states).argmax(axis=1)
         if epsilon > 0.0:
             explore = self.rng.random(len(actions)) < epsilon
-            if explore.any():  # random actions drawn only for the exploring envs
-                actions[explore] = self.rng.integers(self.n_actions, size=int(explore.sum()))
+            actions = np.where(
+                explore, self.rng.integers(self.n_actions, size=len(actions)), actions
+            )
         return actions
 
     def _explore_values(self, states: Array) -> Array:

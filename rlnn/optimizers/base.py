@@ -121,9 +121,9 @@ class Optimizer:
         param.value -= lr * grad
 
     def clip_grad_norm(self, max_norm: float) -> float:
-        """:func:`clip_grad_norm` over this optimizer's parameters, in one pass over the flat
-        gradient buffer (no walk over the model). Returns the norm before clipping."""
-        return clip_grad_norm(self._targets, max_norm)
+        """:func:`clip_grad_norm` over this optimizer's parameters (no walk over the model at
+        each update). Returns the norm before clipping."""
+        return clip_grad_norm(self.params, max_norm)
 
     def state_dict(self) -> dict[str, Any]:
         """Step count, lr factor and copies of the per-parameter state."""

@@ -254,10 +254,10 @@ def test_clip_grad_norm_returns_norm_before_clipping_and_scales_globally():
     np.testing.assert_allclose(a.grad, [0.6, 0], atol=1e-6)
 
 
-def test_the_optimizer_clips_its_flat_gradient_buffer_like_the_function():
+def test_the_optimizer_clips_its_parameters_like_the_function():
     a, b = Parameter(np.zeros(2)), Parameter(np.zeros(1))
     opt = optimizers.SGD([a, b], lr=0.1)
-    a.grad[...] = [3.0, 0.0]  # the gradients live in the optimizer's flat buffer now
+    a.grad[...] = [3.0, 0.0]  # views into the optimizer's flat gradient buffer now
     b.grad[...] = [4.0]
     assert opt.clip_grad_norm(1.0) == pytest.approx(5.0)
     np.testing.assert_allclose(np.concatenate([a.grad, b.grad]), [0.6, 0, 0.8], atol=1e-6)
