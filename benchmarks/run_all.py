@@ -6,6 +6,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-for module in ("mlp_vs_torch", "digits", "logging_overhead", "dqn_vs_sb3", "dqn_family"):
+for module in (
+    "mlp_vs_torch",
+    "digits",
+    "logging_overhead",
+    "dqn_update",
+    "dqn_vs_sb3",
+    "dqn_family",
+):
     print(f"== {module}", flush=True)
     subprocess.run([sys.executable, "-m", f"benchmarks.{module}"], cwd=ROOT, check=True)
