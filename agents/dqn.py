@@ -270,7 +270,7 @@ class DQN:
         """``r + γ·(1 - terminated)·Q_target(s', a*)`` for each transition, (batch,), with a*
         chosen by :meth:`selection_values` (``γ^k`` per sample for n-step batches).
         ``next_q_target``: the target network's values of ``batch.next_states`` if already
-        computed (:meth:`learn` computes a whole phase's at once)."""
+        computed (:meth:`learn` computes them for many minibatches at once)."""
         next_q = self.target_outputs(batch.next_states) if next_q_target is None else next_q_target
         return double_dqn_target(
             batch.rewards,
@@ -313,15 +313,17 @@ class DQN:
         states come from a few larger forward passes (``PHASE_ROWS`` rows each) instead of
         one per minibatch: bit-identical values, a few percent less time per gradient step.
         """
-        if isinstance(buffer, PrioritizedReplayBuffer):
+        prioritized = isinstance(buffer, PrioritizedReplayBuffer)
+        if prioritized or self.noisy or self.target is self.online:
+            # Priorities, noise or the targets' network change at every update: one
+            # minibatch at a time.
             for _ in range(gradient_steps):
-                batch = buffer.sample(batch_size, beta)
+                batch = (
+                    buffer.sample(batch_size, beta) if prioritized else buffer.sample(batch_size)
+                )
                 metrics = self.update(batch)
-                buffer.update_priorities(batch.indices, metrics["priorities"])
-            return metrics
-        if self.noisy or self.target is self.online:  # targets change at every update
-            for _ in range(gradient_steps):
-                metrics = self.update(buffer.sample(batch_size))
+                if prioritized:
+                    buffer.update_priorities(batch.indices, metrics["priorities"])
             return metrics
         per_chunk = max(1, PHASE_ROWS // batch_size)
         for start in range(0, gradient_steps, per_chunk):
