@@ -10,6 +10,8 @@ import numpy as np
 
 from agents.dqn import DQN
 from agents.dqn import registry as agent_registry
+from agents.prioritized import PrioritizedReplayBuffer
+from agents.replay import ReplayBuffer
 
 
 @dataclass
@@ -335,3 +337,18 @@ def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN
         v_min=config.v_min,
         v_max=config.v_max,
     )
+
+
+def make_buffer(config: Config, obs_space: Any) -> ReplayBuffer:
+    """The replay memory of ``config``: prioritized or uniform, with per-transition discounts
+    for n-step returns."""
+    kwargs: dict[str, Any] = {
+        "seed": np.random.SeedSequence([config.seed, 1]),
+        "store_discounts": config.n_step > 1,
+    }
+    if config.prioritized:
+        kwargs.update(alpha=config.prioritized_alpha, eps=config.prioritized_eps)
+        return PrioritizedReplayBuffer(
+            config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs
+        )
+    return ReplayBuffer(config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs)

@@ -1,30 +1,44 @@
 """The DQN training loop: it owns time (steps, exploration, updates, syncs, evaluation,
-checkpoints, logging); the agent owns only the networks and the update."""
+checkpoints, logging); the agent owns only the networks and the update.
+
+:class:`Run` holds one run's parts and its state, and reads as the loop's phases (collect,
+store, learn, sync, log, evaluate and checkpoint), one method each, in CleanRL's order with
+Dopamine's Runner shape: a plain run, a resumed run and a Ray trial that reports every
+evaluation are the same object with different hooks. :func:`train` is the one-call form.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
 import envs
 import rlnn
-from agents.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from agents.config import Config, make_agent
+from agents.checkpoint import (
+    find_or_create_run_dir,
+    latest_checkpoint,
+    load_checkpoint,
+    run_dir_name,
+    save_checkpoint,
+)
+from agents.config import Config, make_agent, make_buffer
 from agents.dqn import DQN
 from agents.evaluation import evaluate
 from agents.nstep import NStepAccumulator
-from agents.prioritized import PrioritizedReplayBuffer
-from agents.replay import ReplayBuffer
+from agents.run_state import Report, Reporter, RunState, run_summary
+from envs.vector import SingleEnv, real_next_observations
 from rlnn.io import atomic_write
 from rlnn.monitoring import Logger, TensorBoardLogger
+
+# Checkpoints written before the split pickled agents.train.SingleEnv and agents.train.RunState:
+# both stay importable from here.
+__all__ = ["Report", "Reporter", "Run", "RunState", "SingleEnv", "TrainingError", "train"]
+__all__ += ["find_or_create_run_dir", "make_buffer", "real_next_observations", "run_dir_name"]
 
 LOG_INTERVAL = 1000  # environment steps between loss / SPS scalars
 
@@ -33,117 +47,10 @@ class TrainingError(RuntimeError):
     """Training stopped (a non-finite loss); the message names the step and the checkpoint."""
 
 
-class SingleEnv:
-    """Gives one gymnasium env the vector-env interface with SAME_STEP autoreset semantics:
-    arrays with a leading axis of 1, and ``info["final_obs"]`` when the episode ended."""
-
-    num_envs = 1
-
-    def __init__(self, env: gym.Env) -> None:
-        self.env = env
-        self.observation_space = env.observation_space
-        self.single_observation_space = env.observation_space
-        self.single_action_space = env.action_space
-        self.spec = env.spec
-
-    def reset(self, seed: int | None = None):
-        obs, info = self.env.reset(seed=seed)
-        return obs[None], info
-
-    def step(self, actions: np.ndarray):
-        obs, reward, terminated, truncated, info = self.env.step(int(actions[0]))
-        if terminated or truncated:
-            episode = {k: np.array([v]) for k, v in info["episode"].items()}
-            info = {"final_obs": obs[None], "final_info": {"episode": episode}}
-            obs, _ = self.env.reset()
-        return (
-            obs[None],
-            np.array([reward], dtype=np.float32),
-            np.array([terminated]),
-            np.array([truncated]),
-            info,
-        )
-
-    def close(self) -> None:
-        self.env.close()
-
-
-@dataclass
-class RunState:
-    """Counters and records that a checkpoint carries besides agent, buffer and envs."""
-
-    step: int = 0
-    iteration: int = 0
-    episodes: int = 0
-    wall_seconds: float = 0.0
-    recent_returns: list[float] = field(default_factory=list)
-    evaluations: list[tuple[int, float, float]] = field(default_factory=list)
-    first_solved_step: int | None = None
-    first_solved_wall_seconds: float | None = None
-    first_solved_train_seconds: float | None = None
-    eval_seconds: float = 0.0
-    best_eval_mean_return: float | None = None
-    last_metrics: dict[str, float] = field(default_factory=dict)
-
-
-def run_dir_name(config: Config) -> str:
-    env = re.sub(r"[^A-Za-z0-9_.-]+", "-", config.env)
-    return f"{env}__{config.algo}__seed{config.seed}"
-
-
-def find_or_create_run_dir(config: Config) -> Path:
-    """``<logdir>/<env>__<algo>__seed<seed>__<timestamp>``; with ``resume``, the newest
-    existing one for this env, algo and seed."""
-    root = Path(config.logdir)
-    prefix = run_dir_name(config)
-    if config.resume:
-        existing = sorted(p for p in root.glob(f"{prefix}__*") if latest_checkpoint(p))
-        if not existing:
-            raise ValueError(
-                f"--resume: no run directory with a checkpoint matches {root / prefix}__*"
-            )
-        return existing[-1]
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = root / f"{prefix}__{stamp}"
-    suffix = 1
-    while path.exists():
-        suffix += 1
-        path = root / f"{prefix}__{stamp}-{suffix}"
-    path.mkdir(parents=True)
-    return path
-
-
 def _make_train_env(config: Config):
     if config.n_envs == 1:
         return SingleEnv(envs.make(config.env, seed=config.seed))
     return envs.make(config.env, seed=config.seed, n_envs=config.n_envs)
-
-
-def real_next_observations(next_obs: np.ndarray, done: np.ndarray, infos: dict) -> np.ndarray:
-    """What each env's step really led to: with SAME_STEP autoreset, ``next_obs`` of an env
-    whose episode ended is already the next episode's first observation; the real last one is
-    ``infos["final_obs"]``."""
-    if not done.any():
-        return next_obs
-    real = next_obs.copy()
-    for i in np.flatnonzero(done):
-        real[i] = infos["final_obs"][i]
-    return real
-
-
-def make_buffer(config: Config, obs_space: Any) -> ReplayBuffer:
-    """The replay memory of ``config``: prioritized or uniform, with per-transition discounts
-    for n-step returns."""
-    kwargs: dict[str, Any] = {
-        "seed": np.random.SeedSequence([config.seed, 1]),
-        "store_discounts": config.n_step > 1,
-    }
-    if config.prioritized:
-        kwargs.update(alpha=config.prioritized_alpha, eps=config.prioritized_eps)
-        return PrioritizedReplayBuffer(
-            config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs
-        )
-    return ReplayBuffer(config.buffer_size, obs_space.shape, obs_space.dtype, **kwargs)
 
 
 def _log_histograms(logger: Logger, agent: DQN, states: np.ndarray, step: int) -> None:
@@ -153,210 +60,321 @@ def _log_histograms(logger: Logger, agent: DQN, states: np.ndarray, step: int) -
         logger.histogram(f"weights/{name}", p.value, step)
 
 
-def train(config: Config, logger: Logger | None = None) -> dict[str, Any]:
+class Run:
+    """One training run: the env, agent, replay and schedules, the state a checkpoint saves,
+    and the loop's phases.
+
+    Args:
+        config: the run's configuration (validated here).
+        run_dir: where the run writes; default: a new ``<logdir>/<env>__<algo>__seed<k>__<time>``
+            (with ``config.resume``, the newest existing one).
+        logger: where scalars go; default: TensorBoard events in ``run_dir``.
+        reporter: called after each evaluation and checkpoint, and once at the end.
+        resume_from: a checkpoint file to continue from; default: with ``config.resume``, the
+            newest checkpoint of ``run_dir``.
+
+    Raises:
+        ValueError: a bad config value, env id or env space (the message names it).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        run_dir: Path | None = None,
+        logger: Logger | None = None,
+        reporter: Reporter | None = None,
+        resume_from: Path | None = None,
+    ) -> None:
+        config.validate()
+        self.config = config
+        self.reporter = reporter
+        self.train_env = _make_train_env(config)
+        obs_space = self.train_env.single_observation_space
+        act_space = self.train_env.single_action_space
+        spec = self.train_env.spec
+        self.threshold = spec.reward_threshold if spec is not None else None
+        self.eval_envs = [
+            envs.make(config.env)
+            for _ in range(max(config.eval_episodes, config.final_eval_episodes))
+        ]
+        if run_dir is None:
+            run_dir = find_or_create_run_dir(config)
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.agent = make_agent(config, obs_space, act_space)
+        self.buffer = make_buffer(config, obs_space)
+        self.n_step = NStepAccumulator(config.n_step, config.gamma, config.n_envs)
+        self.epsilon = (
+            rlnn.schedules.Constant(0.0)  # noisy networks explore by themselves
+            if config.noisy
+            else rlnn.schedules.Linear(
+                config.exploration_initial_eps,
+                config.exploration_final_eps,
+                max(int(config.exploration_fraction * config.total_steps), 1),
+            )
+        )
+        self.beta = rlnn.schedules.Linear(config.prioritized_beta, 1.0, config.total_steps)
+        self.sync_every = max(config.target_update_interval // config.n_envs, 1)
+        self.state = RunState()
+        if resume_from is None and config.resume:
+            resume_from = latest_checkpoint(self.run_dir)
+        if resume_from is not None:
+            self._restore(Path(resume_from))
+        else:
+            self.obs, _ = self.train_env.reset(seed=config.seed)
+            atomic_write(
+                self.run_dir / "config.json",
+                lambda f: f.write(json.dumps(config.to_dict(), indent=2).encode()),
+            )
+        self.own_logger = logger is None
+        self.logger = logger or TensorBoardLogger(str(self.run_dir))
+        if resume_from is None:
+            self.logger.text("config", "```\n" + json.dumps(config.to_dict(), indent=2) + "\n```")
+
+    def _restore(self, checkpoint: Path) -> None:
+        saved = load_checkpoint(checkpoint)
+        self.agent.load_state_dict(saved["agent"])
+        self.buffer.load_state_dict(saved["buffer"])
+        self.n_step.load_state_dict(saved["n_step"])
+        self.train_env.close()
+        self.train_env, self.obs, self.state = saved["env"], saved["obs"], saved["run"]
+        self.state.resumed_from.append(self.state.step)
+
+    # The loop ----------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        """Train to ``total_steps``, evaluate the final weights, save; returns the summary.
+
+        Raises:
+            TrainingError: the loss became NaN or inf (the message names the step).
+        """
+        config, state = self.config, self.state
+        self._progress = _progress(config, state.step)
+        self._started = time.perf_counter()
+        self._base_wall = state.wall_seconds
+        self._last_log = (state.step, self._started)
+        try:
+            while state.step < config.total_steps:
+                actions = self.act()
+                self.collect(actions)
+                self.learn()
+                if state.iteration % self.sync_every == 0:
+                    self.agent.sync_target()
+                self.log()
+                self.evaluate_and_checkpoint()
+            state.wall_seconds = self._wall()
+            final = self._evaluate(config.final_eval_episodes, 10**6)
+            checkpoint = self._checkpoint()
+            self.agent.save(self.run_dir / "model.npz")
+        finally:
+            self._progress.close()
+            self.close()
+        summary = self.finish(final)
+        self._report(checkpoint, done=True, metrics=summary)
+        return summary
+
+    def act(self) -> np.ndarray:
+        """Uniform random actions until ``learning_starts``, then the agent's
+        epsilon-greedy (or noisy-greedy) actions, one per env."""
+        if self.state.step < self.config.learning_starts:
+            return self.agent.rng.integers(self.agent.n_actions, size=self.config.n_envs)
+        return self.agent.act_batch(self.obs, self.epsilon(self.state.step))
+
+    def collect(self, actions: np.ndarray) -> None:
+        """Step the envs, count finished episodes and store the transitions."""
+        state, n = self.state, self.config.n_envs
+        next_obs, rewards, terminated, truncated, infos = self.train_env.step(actions)
+        # store the real last observation of an episode, not the next episode's first
+        done = terminated | truncated
+        real_next = real_next_observations(next_obs, done, infos)
+        if done.any():
+            self._episodes_ended(infos["final_info"]["episode"], done)
+        if self.config.n_step == 1:
+            self.buffer.add_batch(self.obs, actions, rewards, real_next, terminated)
+        else:
+            ready = self.n_step.push(self.obs, actions, rewards, real_next, terminated, truncated)
+            if ready is not None:
+                self.buffer.add_batch(*ready)
+        self.obs = next_obs
+        state.step += n
+        state.iteration += 1
+
+    def _episodes_ended(self, episode: dict[str, np.ndarray], done: np.ndarray) -> None:
+        state, step = self.state, self.state.step + self.config.n_envs
+        for i in np.flatnonzero(done):
+            ret, length = float(episode["r"][i]), int(episode["l"][i])
+            state.episodes += 1
+            state.recent_returns = (state.recent_returns + [ret])[-20:]
+            self.logger.scalar("charts/episodic_return", ret, step)
+            self.logger.scalar("charts/episodic_length", length, step)
+            self.logger.scalar("charts/epsilon", self.epsilon(state.step), step)
+
+    def learn(self) -> None:
+        """One training phase of ``gradient_steps`` updates every ``train_freq`` iterations,
+        once past ``learning_starts`` and the buffer holds a batch."""
+        config, state = self.config, self.state
+        if (
+            state.step <= config.learning_starts
+            or state.iteration % config.train_freq != 0
+            or len(self.buffer) < config.batch_size
+        ):
+            return
+        try:
+            state.last_metrics = self.agent.learn(
+                self.buffer, config.gradient_steps, config.batch_size, self.beta(state.step)
+            )
+        except FloatingPointError as error:
+            last = latest_checkpoint(self.run_dir)
+            raise TrainingError(
+                f"{error} at step {state.step}; training stopped, the last good "
+                f"checkpoint is {last if last else 'none (none was written yet)'}"
+            ) from None
+
+    def log(self) -> None:
+        """Every LOG_INTERVAL steps: steps per second, the last losses, the progress bar."""
+        state, logger = self.state, self.logger
+        last_step, last_time = self._last_log
+        if state.step - last_step < LOG_INTERVAL:
+            return
+        now = time.perf_counter()
+        sps = (state.step - last_step) / (now - last_time)
+        self._last_log = (state.step, now)
+        logger.scalar("charts/SPS", sps, state.step)
+        if state.last_metrics:
+            for key in ("td_loss", "q_values", "grad_norm"):
+                logger.scalar(f"losses/{key}", state.last_metrics[key], state.step)
+            logger.scalar("charts/learning_rate", self.agent.optimizer.current_lr(), state.step)
+        progress = self._progress
+        progress.update(LOG_INTERVAL * ((state.step - progress.n) // LOG_INTERVAL))
+        progress.set_postfix(
+            ret=f"{np.mean(state.recent_returns or [0]):.1f}",
+            eps=f"{self.epsilon(state.step):.3f}",
+            sps=f"{sps:.0f}",
+        )
+
+    def evaluate_and_checkpoint(self) -> None:
+        """Greedy evaluation every ``eval_every`` steps, a checkpoint every
+        ``checkpoint_every``; the reporter hears of either."""
+        config, state, n = self.config, self.state, self.config.n_envs
+        evaluated = bool(config.eval_every) and state.step % config.eval_every < n
+        if evaluated:
+            self._periodic_evaluation()
+        checkpoint = None
+        if config.checkpoint_every and state.step % config.checkpoint_every < n:
+            state.wall_seconds = self._wall()
+            checkpoint = self._checkpoint()
+        if evaluated or checkpoint is not None:
+            self._report(checkpoint)
+
+    def _periodic_evaluation(self) -> None:
+        state, logger, agent = self.state, self.logger, self.agent
+        mean, std = self._evaluate(self.config.eval_episodes, len(state.evaluations))
+        _log_histograms(logger, agent, self.buffer.states[: min(len(self.buffer), 256)], state.step)
+        state.evaluations.append((state.step, mean, std))
+        logger.scalar("eval/mean_return", mean, state.step)
+        logger.scalar("eval/std_return", std, state.step)
+        if self.threshold is not None and mean >= self.threshold:
+            if state.first_solved_step is None:
+                state.first_solved_step = state.step
+                state.first_solved_wall_seconds = self._wall()
+                state.first_solved_train_seconds = (
+                    state.first_solved_wall_seconds - state.eval_seconds
+                )
+            if self.config.solved_lr_factor is not None:
+                agent.optimizer.lr_factor *= self.config.solved_lr_factor
+        if state.best_eval_mean_return is None or mean > state.best_eval_mean_return:
+            state.best_eval_mean_return = mean
+
+    def _evaluate(self, episodes: int, index: int) -> tuple[float, float]:
+        began = time.perf_counter()
+        seed = self.config.seed
+        seeds = [10_000 + seed * 1_000_003 + index * episodes + k for k in range(episodes)]
+        returns = evaluate(self.agent, self.eval_envs[:episodes], seeds)
+        self.state.eval_seconds += time.perf_counter() - began
+        return float(returns.mean()), float(returns.std())
+
+    def _checkpoint(self) -> Path:
+        return save_checkpoint(
+            self.run_dir,
+            self.state.step,
+            {
+                "config": self.config.to_dict(),
+                "agent": self.agent.state_dict(),
+                "buffer": self.buffer.state_dict(),
+                "n_step": self.n_step.state_dict(),
+                "env": self.train_env,
+                "obs": self.obs,
+                "run": self.state,
+            },
+        )
+
+    def _report(
+        self, checkpoint: Path | None, done: bool = False, metrics: dict | None = None
+    ) -> None:
+        if self.reporter is None:
+            return
+        state = self.state
+        if metrics is None:
+            last = state.evaluations[-1] if state.evaluations else (None, None, None)
+            metrics = {
+                "step": state.step,
+                "eval_mean_return": last[1],
+                "eval_std_return": last[2],
+                "first_solved_step": state.first_solved_step,
+                "episodes": state.episodes,
+            }
+        self.reporter(Report(state.step, self.config.total_steps, metrics, checkpoint, done))
+
+    def _wall(self) -> float:
+        return self._base_wall + time.perf_counter() - self._started
+
+    def close(self) -> None:
+        """Close the envs (the logger stays open until :meth:`finish`)."""
+        self.train_env.close()
+        for env in self.eval_envs:
+            env.close()
+
+    # The end ----------------------------------------------------------------------------
+
+    def finish(self, final: tuple[float, float]) -> dict[str, Any]:
+        """Write summary.json and the final scalars; returns the summary."""
+        config, state, logger = self.config, self.state, self.logger
+        final_mean, final_std = final
+        summary = run_summary(config, state, final, self.threshold, self.run_dir)
+        atomic_write(
+            self.run_dir / "summary.json",
+            lambda f: f.write(json.dumps(summary, indent=2).encode()),
+        )
+        logger.scalar("eval/final_mean_return", final_mean, state.step)
+        logger.hparams(
+            {k: v for k, v in config.to_dict().items() if k not in ("logdir", "quiet", "resume")},
+            {
+                "eval/final_mean_return": final_mean,
+                "eval/first_solved_step": float(state.first_solved_step or -1),
+            },
+        )
+        if self.own_logger:
+            logger.close()
+        return summary
+
+
+def train(
+    config: Config,
+    logger: Logger | None = None,
+    *,
+    run_dir: Path | None = None,
+    reporter: Reporter | None = None,
+    resume_from: Path | None = None,
+) -> dict[str, Any]:
     """Train, evaluate, checkpoint and log one run; returns the summary (also summary.json).
+
+    The arguments are :class:`Run`'s.
 
     Raises:
         ValueError: a bad config value, env id or env space (the message names it).
         TrainingError: the loss became NaN or inf (the message names the step).
     """
-    config.validate()
-    train_env = _make_train_env(config)
-    obs_space, act_space = train_env.single_observation_space, train_env.single_action_space
-    threshold = train_env.spec.reward_threshold if train_env.spec is not None else None
-    eval_envs = [
-        envs.make(config.env) for _ in range(max(config.eval_episodes, config.final_eval_episodes))
-    ]
-    run_dir = find_or_create_run_dir(config)
-    agent = make_agent(config, obs_space, act_space)
-    buffer = make_buffer(config, obs_space)
-    n_step = NStepAccumulator(config.n_step, config.gamma, config.n_envs)
-    epsilon = (
-        rlnn.schedules.Constant(0.0)  # noisy networks explore by themselves
-        if config.noisy
-        else rlnn.schedules.Linear(
-            config.exploration_initial_eps,
-            config.exploration_final_eps,
-            max(int(config.exploration_fraction * config.total_steps), 1),
-        )
-    )
-    beta = rlnn.schedules.Linear(config.prioritized_beta, 1.0, config.total_steps)
-    state = RunState()
-    obs = None
-    checkpoint = latest_checkpoint(run_dir) if config.resume else None
-    if checkpoint is not None:
-        saved = load_checkpoint(checkpoint)
-        agent.load_state_dict(saved["agent"])
-        buffer.load_state_dict(saved["buffer"])
-        n_step.load_state_dict(saved["n_step"])
-        train_env, obs, state = saved["env"], saved["obs"], saved["run"]
-    else:
-        obs, _ = train_env.reset(seed=config.seed)
-        atomic_write(
-            run_dir / "config.json",
-            lambda f: f.write(json.dumps(config.to_dict(), indent=2).encode()),
-        )
-    own_logger = logger is None
-    logger = logger or TensorBoardLogger(str(run_dir))
-    if checkpoint is None:
-        logger.text("config", "```\n" + json.dumps(config.to_dict(), indent=2) + "\n```")
-    sync_every = max(config.target_update_interval // config.n_envs, 1)
-    n = config.n_envs
-
-    def do_checkpoint() -> Path:
-        return save_checkpoint(
-            run_dir,
-            state.step,
-            {
-                "config": config.to_dict(),
-                "agent": agent.state_dict(),
-                "buffer": buffer.state_dict(),
-                "n_step": n_step.state_dict(),
-                "env": train_env,
-                "obs": obs,
-                "run": state,
-            },
-        )
-
-    def do_evaluation(episodes: int, index: int) -> tuple[float, float]:
-        began = time.perf_counter()
-        seeds = [10_000 + config.seed * 1_000_003 + index * episodes + k for k in range(episodes)]
-        returns = evaluate(agent, eval_envs[:episodes], seeds)
-        state.eval_seconds += time.perf_counter() - began
-        return float(returns.mean()), float(returns.std())
-
-    progress = _progress(config, state.step)
-    started = time.perf_counter()
-    base_wall = state.wall_seconds
-    last_log_step, last_log_time = state.step, started
-    try:
-        while state.step < config.total_steps:
-            # act
-            if state.step < config.learning_starts:
-                actions = agent.rng.integers(agent.n_actions, size=n)
-            else:
-                actions = agent.act_batch(obs, epsilon(state.step))
-            next_obs, rewards, terminated, truncated, infos = train_env.step(actions)
-            # store (the real last observation of an episode, not the next episode's first)
-            done = terminated | truncated
-            real_next = real_next_observations(next_obs, done, infos)
-            if done.any():
-                episode = infos["final_info"]["episode"]
-                for i in np.flatnonzero(done):
-                    ret, length = float(episode["r"][i]), int(episode["l"][i])
-                    state.episodes += 1
-                    state.recent_returns = (state.recent_returns + [ret])[-20:]
-                    logger.scalar("charts/episodic_return", ret, state.step + n)
-                    logger.scalar("charts/episodic_length", length, state.step + n)
-                    logger.scalar("charts/epsilon", epsilon(state.step), state.step + n)
-            if config.n_step == 1:
-                buffer.add_batch(obs, actions, rewards, real_next, terminated)
-            else:
-                ready = n_step.push(obs, actions, rewards, real_next, terminated, truncated)
-                if ready is not None:
-                    buffer.add_batch(*ready)
-            obs = next_obs
-            state.step += n
-            state.iteration += 1
-            # learn
-            if (
-                state.step > config.learning_starts
-                and state.iteration % config.train_freq == 0
-                and len(buffer) >= config.batch_size
-            ):
-                try:
-                    state.last_metrics = agent.learn(
-                        buffer, config.gradient_steps, config.batch_size, beta(state.step)
-                    )
-                except FloatingPointError as error:
-                    last = latest_checkpoint(run_dir)
-                    raise TrainingError(
-                        f"{error} at step {state.step}; training stopped, the last good "
-                        f"checkpoint is {last if last else 'none (none was written yet)'}"
-                    ) from None
-            # sync target
-            if state.iteration % sync_every == 0:
-                agent.sync_target()
-            # log
-            if state.step - last_log_step >= LOG_INTERVAL:
-                now = time.perf_counter()
-                sps = (state.step - last_log_step) / (now - last_log_time)
-                last_log_step, last_log_time = state.step, now
-                logger.scalar("charts/SPS", sps, state.step)
-                if state.last_metrics:
-                    for key in ("td_loss", "q_values", "grad_norm"):
-                        logger.scalar(f"losses/{key}", state.last_metrics[key], state.step)
-                    logger.scalar("charts/learning_rate", agent.optimizer.current_lr(), state.step)
-                progress.update(LOG_INTERVAL * ((state.step - progress.n) // LOG_INTERVAL))
-                progress.set_postfix(
-                    ret=f"{np.mean(state.recent_returns or [0]):.1f}",
-                    eps=f"{epsilon(state.step):.3f}",
-                    sps=f"{sps:.0f}",
-                )
-            # evaluate and checkpoint
-            if config.eval_every and state.step % config.eval_every < n:
-                mean, std = do_evaluation(config.eval_episodes, len(state.evaluations))
-                _log_histograms(logger, agent, buffer.states[: min(len(buffer), 256)], state.step)
-                state.evaluations.append((state.step, mean, std))
-                logger.scalar("eval/mean_return", mean, state.step)
-                logger.scalar("eval/std_return", std, state.step)
-                if threshold is not None and mean >= threshold:
-                    if state.first_solved_step is None:
-                        state.first_solved_step = state.step
-                        state.first_solved_wall_seconds = base_wall + time.perf_counter() - started
-                        state.first_solved_train_seconds = (
-                            state.first_solved_wall_seconds - state.eval_seconds
-                        )
-                    if config.solved_lr_factor is not None:
-                        agent.optimizer.lr_factor *= config.solved_lr_factor
-                if state.best_eval_mean_return is None or mean > state.best_eval_mean_return:
-                    state.best_eval_mean_return = mean
-            if config.checkpoint_every and state.step % config.checkpoint_every < n:
-                state.wall_seconds = base_wall + time.perf_counter() - started
-                do_checkpoint()
-        state.wall_seconds = base_wall + time.perf_counter() - started
-        final_mean, final_std = do_evaluation(config.final_eval_episodes, 10**6)
-        do_checkpoint()
-        agent.save(run_dir / "model.npz")
-    finally:
-        progress.close()
-        train_env.close()
-        for env in eval_envs:
-            env.close()
-    summary = {
-        "env": config.env,
-        "algo": config.algo,
-        "seed": config.seed,
-        "total_steps": state.step,
-        "wall_seconds": round(state.wall_seconds, 3),
-        "steps_per_second": round(state.step / max(state.wall_seconds, 1e-9), 1),
-        "eval_mean_return": final_mean,
-        "eval_std_return": final_std,
-        "first_solved_step": state.first_solved_step,
-        "first_solved_wall_seconds": state.first_solved_wall_seconds,
-        "first_solved_train_seconds": state.first_solved_train_seconds,
-        "eval_seconds": round(state.eval_seconds, 3),
-        "train_seconds": round(state.wall_seconds - state.eval_seconds, 3),
-        "best_eval_mean_return": state.best_eval_mean_return,
-        "reward_threshold": threshold,
-        "episodes": state.episodes,
-        "evaluations": [list(e) for e in state.evaluations],
-        "run_dir": str(run_dir),
-    }
-    atomic_write(
-        run_dir / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode())
-    )
-    logger.scalar("eval/final_mean_return", final_mean, state.step)
-    logger.hparams(
-        {k: v for k, v in config.to_dict().items() if k not in ("logdir", "quiet", "resume")},
-        {
-            "eval/final_mean_return": final_mean,
-            "eval/first_solved_step": float(state.first_solved_step or -1),
-        },
-    )
-    if own_logger:
-        logger.close()
-    return summary
+    return Run(config, run_dir, logger, reporter, resume_from).run()
 
 
 def _progress(config: Config, initial: int) -> Any:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from agents import NStepAccumulator
-from agents.train import real_next_observations
+from envs.vector import real_next_observations
 
 NO = np.array([False])
 YES = np.array([True])

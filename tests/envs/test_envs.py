@@ -154,7 +154,7 @@ def test_vector_env_final_observation_is_the_real_last_one(vectorization):
 
 
 def test_single_env_adapter_follows_the_same_autoreset_rules():
-    from agents.train import SingleEnv
+    from envs.vector import SingleEnv
 
     env = SingleEnv(envs.make("CartPole-v1", seed=0))
     obs, _ = env.reset(seed=0)
