@@ -5,23 +5,64 @@
     python scripts/train_dqn.py --env Acrobot-v1 --net-arch 256,256 --learning-rate 6.3e-4
     python scripts/train_dqn.py --env CartPole-v1 --algo rainbow
     python scripts/train_dqn.py --env CartPole-v1 --algo ddqn --dueling --prioritized --n-step 3
+    python scripts/train_dqn.py --env CartPole-v1 --seeds 0-19            # 20 seeds, on Ray
+    python scripts/train_dqn.py --env CartPole-v1 --seeds 0-19 --address 10.0.0.5:6379
 
 Each run writes runs/<env>__<algo>__seed<seed>__<time>/ with TensorBoard events, config.json,
-checkpoints, model.npz and summary.json. Flags not given come from the env's tuned preset
-(agents/config.py), then from the defaults shown in --help.
+checkpoints, model.npz and summary.json. With --seeds, one group directory
+runs/<env>__<algo>__seeds<SPEC>__<time>/ holds a seed<k>/ run directory per seed and, at the end,
+results.json, results.md (IQM with a 95% bootstrap interval, solved fraction) and curves.png.
+Flags not given come from the env's tuned preset (agents/config.py), then from the defaults
+shown in --help.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 
 from agents.config import Config, make_config
 from agents.dqn import registry as algos
+from agents.engine import EngineOptions
 from rlnn.cli import add_dataclass_arguments, given
 
 
+@dataclass
+class Many:
+    """The many-seeds options: ``seeds`` None runs the one ``--seed``."""
+
+    seeds: str | None = None
+    options: EngineOptions | None = None
+
+
+def parse(argv: list[str] | None = None) -> tuple[Config, Many]:
+    """The run's config and the many-seeds options of a command line.
+
+    Raises:
+        ValueError: a bad value (the message names the flag).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    values = given(args, Config)
+    env = values.pop("env", Config.env)
+    if args.seeds is not None and "seed" in values:
+        raise ValueError("--seeds and --seed: give one (--seeds runs each seed as --seed k would)")
+    engine_flags = {"--workers": args.workers, "--address": args.address}
+    if args.seeds is None and any(v is not None for v in engine_flags.values()):
+        flag = next(k for k, v in engine_flags.items() if v is not None)
+        raise ValueError(f"{flag}: goes with --seeds (it says where the seeds run)")
+    options = EngineOptions(args.engine, args.workers, args.address)
+    return make_config(env, **values), Many(args.seeds, options)
+
+
 def parse_args(argv: list[str] | None = None) -> Config:
+    """The run's config of a command line (without the many-seeds options)."""
+    return parse(argv)[0]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The flags: every Config field, --algo, and the many-seeds options."""
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -34,10 +75,57 @@ def parse_args(argv: list[str] | None = None) -> Config:
         default=None,
         help="dqn, ddqn (Double DQN) or rainbow (every DQN-family switch on) (default: dqn)",
     )
-    args = parser.parse_args(argv)
-    values = given(args, Config)
-    env = values.pop("env", Config.env)
-    return make_config(env, **values)
+    many = parser.add_argument_group("many seeds (Ray Tune when installed)")
+    many.add_argument(
+        "--seeds",
+        metavar="SPEC",
+        help="run these seeds, each exactly as --seed k would (0-19, 0,3,7, 0-4,10), and "
+        "report IQM, its 95%% CI and the solved fraction over them",
+    )
+    many.add_argument(
+        "--workers",
+        type=int,
+        help="at most this many seeds at once (default: one per core of the local instance, "
+        "or as many as the cluster has CPUs)",
+    )
+    many.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="join a running Ray cluster (ray start --head) instead of starting one",
+    )
+    many.add_argument(
+        "--engine",
+        choices=("auto", "ray", "local"),
+        default="auto",
+        help="ray: trials on Ray Tune, one CPU and one BLAS thread each; local: one after "
+        "another in this process (default auto: ray if installed)",
+    )
+    return parser
+
+
+def main_seeds(config: Config, many: Many) -> dict:
+    """Run the seeds of ``many`` as one group; prints a line per seed and the group's
+    statistics; returns results.json's content.
+
+    Raises:
+        ValueError: a bad seed spec, engine option or config (nothing is written).
+        RuntimeError: some seeds failed (the message names them; the rest are in results).
+    """
+    import envs
+    from agents.seeds import Group, find_or_create_group_dir, parse_seeds, result_line, run_groups
+
+    seeds = parse_seeds(many.seeds)
+    many.options.resolved()
+    config.validate()
+    envs.make(config.env).close()  # an unknown env id fails here, before anything is written
+    directory = find_or_create_group_dir(config, seeds, config.resume)
+    results = run_groups([Group(directory, config, seeds)], many.options, config.quiet)[0]
+    if "iqm" in results:
+        print(f"{result_line(results)}; {directory / 'results.md'}")
+    if results.get("failed"):
+        failed = "; ".join(f"seed {k}: {v}" for k, v in results["failed"].items())
+        raise RuntimeError(f"{len(results['failed'])} seed(s) failed ({failed}); {directory}")
+    return results
 
 
 def main(config: Config) -> dict:
@@ -59,13 +147,16 @@ if __name__ == "__main__":
     from agents.train import TrainingError
 
     try:
-        config = parse_args()
+        config, many = parse()
         config.validate()
-        main(config)
+        if many.seeds is None:
+            main(config)
+        else:
+            main_seeds(config, many)
     except ValueError as error:
         print(f"train_dqn.py: error: {error}", file=sys.stderr)
         sys.exit(2)
-    except TrainingError as error:
+    except (TrainingError, RuntimeError) as error:
         print(f"train_dqn.py: {error}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
