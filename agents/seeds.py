@@ -244,8 +244,8 @@ class Group:
 
 
 class Progress:
-    """What a user sees while groups run: one bar over every run's environment steps, a line
-    per finished run (tqdm)."""
+    """What a user sees while groups run: one bar over every run's environment steps (not
+    with ``quiet``), and a line per finished run."""
 
     def __init__(self, jobs: Sequence[Job], quiet: bool = False, prefix: bool = False) -> None:
         from tqdm.auto import tqdm
@@ -264,7 +264,6 @@ class Progress:
             disable=quiet or not sys.stderr.isatty(),
             smoothing=0.05,
         )
-        self.quiet = quiet
 
     def report(self, job: Job, report: Report) -> None:
         # A retried run reports steps it had passed already: count each step once.
@@ -275,9 +274,8 @@ class Progress:
 
     def finished(self, job: Job, summary: dict[str, Any]) -> None:
         self.report(job, Report(summary["total_steps"], summary["total_steps"], {}, None, True))
-        if not self.quiet:
-            where = f"{job.run_dir.parent.name}: " if self.prefix else ""
-            self.bar.write(where + seed_line(summary))
+        where = f"{job.run_dir.parent.name}: " if self.prefix else ""
+        self.bar.write(where + seed_line(summary))
 
     def close(self) -> None:
         self.bar.close()
@@ -318,3 +316,15 @@ def run_groups(
         write_results(group.directory, results)
         all_results.append({**results, "directory": str(group.directory)})
     return all_results
+
+
+def run_directories(path: Path) -> list[Path]:
+    """The run directories under ``path``: itself if it is one (it has config.json), else
+    every ``seed<k>/`` of the group (or of each group of a sweep) it holds, in seed order."""
+    path = Path(path)
+    if (path / "config.json").exists():
+        return [path]
+    found = [p for p in path.glob("seed*") if (p / "config.json").exists()]
+    if found:
+        return sorted(found, key=lambda p: int(re.sub(r"\D", "", p.name) or 0))
+    return [run for group in sorted(path.glob("*/")) for run in run_directories(group)]

@@ -1,6 +1,10 @@
 """Plot learning curves from run directories: mean and spread across seeds, one line per algo.
 
     python scripts/plot_runs.py runs/CartPole-v1__* --out curves.png
+    python scripts/plot_runs.py runs/CartPole-v1__dqn__seeds0-19__* runs/*__ddqn__seeds0-19__*
+
+A seed group (``--seeds``) or a sweep directory stands for all its runs; their line is named
+after the group (a lone run's after its algorithm).
 
 Reads the TensorBoard event files of each run (tag ``eval/mean_return`` by default) with
 tensorboard's EventAccumulator; needs matplotlib (``pip install 'rlnn[plot]'``).
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -36,7 +41,10 @@ def read_scalars(run_dir: Path, tag: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run_label(run_dir: Path) -> str:
-    """The algorithm of a run (from config.json, else from the directory name)."""
+    """A group's name without its time for a run of a seed group; else the algorithm of the
+    run (from config.json, else from the directory name)."""
+    if re.fullmatch(r"seed\d+", run_dir.name):
+        return re.sub(r"__\d{8}-\d{6}(-\d+)?$", "", run_dir.resolve().parent.name)
     config = run_dir / "config.json"
     if config.exists():
         return json.loads(config.read_text())["algo"]
@@ -130,7 +138,14 @@ def main(argv: list[str] | None = None) -> Path:
     missing = [str(d) for d in args.run_dirs if not d.is_dir()]
     if missing:
         parser.error(f"not run directories: {', '.join(missing)}")
-    path = plot(args.run_dirs, args.out, args.tag, args.title, args.threshold)
+    from agents.seeds import run_directories
+
+    run_dirs = [run for d in args.run_dirs for run in run_directories(d)]
+    if not run_dirs:
+        parser.error(
+            f"no run directories (with config.json) in {', '.join(map(str, args.run_dirs))}"
+        )
+    path = plot(run_dirs, args.out, args.tag, args.title, args.threshold)
     print(f"wrote {path}")
     return path
 

@@ -60,6 +60,7 @@ def test_resume_from_a_checkpoint_gives_identical_results(tmp_path, algo):
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     assert resumed["eval_mean_return"] == uninterrupted["eval_mean_return"]
+    assert uninterrupted["resumed_from"] == [] and resumed["resumed_from"] == [400]
 
 
 def test_same_seed_same_run(tmp_path):
@@ -333,6 +334,8 @@ def test_sigkill_at_any_moment_leaves_a_resumable_run(tmp_path):
     b = rlnn.load(next((tmp_path / "killed").iterdir()) / "model.npz").state_dict()
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
+    summary = json.loads((next((tmp_path / "killed").iterdir()) / "summary.json").read_text())
+    assert len(summary["resumed_from"]) == 1 and summary["resumed_from"][0] % 500 == 0
 
 
 def test_config_defaults_are_valid():
