@@ -185,7 +185,12 @@ def trial(params: dict[str, Any]) -> None:
     job = params["job"]
     run_dir = Path(job["run_dir"])
     run_dir.mkdir(parents=True, exist_ok=True)
-    worker = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
+    worker = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": time.time(),
+        "blas_threads": {name: os.environ.get(name) for name in THREAD_VARIABLES},
+    }
     (run_dir / "worker.json").write_text(json.dumps(worker))
 
     def reporter(report: Report) -> None:
@@ -286,6 +291,7 @@ def _run_ray(
             param_space={"job": tune.grid_search(specs)},
             tune_config=tune.TuneConfig(
                 max_concurrent_trials=options.workers or 0,
+                reuse_actors=True,
                 trial_name_creator=lambda t: _trial_name(t.config),
                 trial_dirname_creator=lambda t: f"{_trial_name(t.config)}_{t.trial_id}",
             ),
@@ -374,8 +380,11 @@ def _callback_class() -> type:
     return JobCallback
 
 
-def print_once(message: str, _said: set[str] = set()) -> None:  # noqa: B006
-    """Print ``message`` to stderr the first time only."""
-    if message not in _said:
-        _said.add(message)
+_SAID: set[str] = set()
+
+
+def print_once(message: str) -> None:
+    """Print ``message`` to stderr the first time only (per process)."""
+    if message not in _SAID:
+        _SAID.add(message)
         print(message, file=sys.stderr)

@@ -160,7 +160,9 @@ def test_a_killed_worker_resumes_from_its_checkpoint_and_ends_as_if_never_killed
                 break
         time.sleep(0.02)
     assert victim is not None, "no trial wrote a checkpoint"
-    os.kill(json.loads((victim / "worker.json").read_text())["pid"], signal.SIGKILL)
+    worker = json.loads((victim / "worker.json").read_text())
+    assert set(worker["blas_threads"].values()) == {"1"}  # set before NumPy loaded there
+    os.kill(worker["pid"], signal.SIGKILL)
     stdout, stderr = driver.communicate(timeout=300)
     assert driver.returncode == 0, stderr
     assert f"{victim.name}: The actor died unexpectedly" in stderr

@@ -190,3 +190,27 @@ def test_many_seeds_bad_input_one_line_exit_2_nothing_written(args, message, tmp
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_without_ray_the_seeds_run_here_and_say_once_how_to_run_them_in_parallel(
+    tmp_path, monkeypatch, capsys
+):
+    import importlib.util
+
+    from agents import engine
+    from agents.seeds import Group, run_groups
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        engine.importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name)
+    )
+    monkeypatch.setattr(engine, "_SAID", set())
+    config = make_config("rlnn/Chain-v0", total_steps=300, eval_every=0, logdir=str(tmp_path))
+    groups = [Group(tmp_path / name, config, [0, 1]) for name in ("a", "b")]
+    results = [r for g in groups for r in run_groups([g], engine.EngineOptions())]
+    assert [r["seeds"] for r in results] == [[0, 1], [0, 1]]
+    err = capsys.readouterr().err
+    assert err.count("ray is not installed: the seeds run one after another") == 1
+    assert "pip install 'rlnn[ray]'" in err
+    with pytest.raises(ValueError, match="--address: needs Ray, which is not installed"):
+        engine.EngineOptions(address="127.0.0.1:6379").resolved()
