@@ -4,11 +4,13 @@ from rlnn.optimizers.adam import Adam, AdamW, NAdam
 from rlnn.optimizers.adaptive import Adadelta, Adagrad, RMSprop
 from rlnn.optimizers.base import Optimizer, clip_grad_norm, clip_grad_value, get, names, registry
 from rlnn.optimizers.lbfgs import LBFGS
-from rlnn.optimizers.sgd import SGD
+from rlnn.optimizers.sgd import SGD, Momentum, Nesterov
 
 __all__ = [
     "Optimizer",
     "SGD",
+    "Momentum",
+    "Nesterov",
     "Adagrad",
     "Adadelta",
     "RMSprop",

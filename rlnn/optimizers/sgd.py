@@ -10,7 +10,7 @@ from rlnn._checks import check_number
 from rlnn.optimizers.base import Optimizer, registry
 
 
-@registry.register("sgd")
+@registry.register("sgd", "gd")
 class SGD(Optimizer):
     """Gradient descent; full-batch, mini-batch or stochastic is decided by the data loop.
 
@@ -71,3 +71,63 @@ class SGD(Optimizer):
             "weight_decay": self.weight_decay,
             "nesterov": self.nesterov,
         }
+
+
+def _momentum(name: str, momentum: float | None, beta: float | None) -> float:
+    """The momentum coefficient given as ``momentum`` (PyTorch's name) or ``beta`` (the
+    notes'), 0.9 when neither is given."""
+    if momentum is not None and beta is not None and momentum != beta:
+        raise ValueError(
+            f"{name}: momentum and beta are one coefficient (beta is the notes' name); give "
+            f"one, got momentum={momentum}, beta={beta}"
+        )
+    value = momentum if momentum is not None else beta if beta is not None else 0.9
+    return check_number(name, "momentum", value, low=0, high=1, low_open=True, high_open=True)
+
+
+@registry.register("momentum", "sgd_momentum")
+class Momentum(SGD):
+    """Gradient descent with heavy-ball momentum (Polyak, 1964): :class:`SGD` with
+    ``momentum`` μ in (0, 1), default 0.9, PyTorch's update ``b = μ·b + (1 - dampening)·g``,
+    ``θ -= lr·b``. ``beta=`` is accepted for μ (the notes' name); ``dampening = μ`` gives the
+    notes' moving average ``v = βv + (1 - β)∇``.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-3,
+        momentum: float | None = None,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        *,
+        beta: float | None = None,
+    ) -> None:
+        mu = _momentum(type(self).__name__, momentum, beta)
+        super().__init__(params, lr, mu, dampening, weight_decay, nesterov=False)
+
+    def hyperparameters(self):
+        return {k: v for k, v in super().hyperparameters().items() if k != "nesterov"}
+
+
+@registry.register("nesterov", "nag")
+class Nesterov(SGD):
+    """Nesterov accelerated gradient in Sutskever et al.'s (2013) form, as PyTorch computes
+    it: :class:`SGD` with ``nesterov=True``, ``b = μ·b + g``, ``θ -= lr·(g + μ·b)``; μ in
+    (0, 1), default 0.9, given as ``momentum=`` or the notes' ``beta=``.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: Any = 1e-3,
+        momentum: float | None = None,
+        weight_decay: float = 0.0,
+        *,
+        beta: float | None = None,
+    ) -> None:
+        mu = _momentum(type(self).__name__, momentum, beta)
+        super().__init__(params, lr, mu, 0.0, weight_decay, nesterov=True)
+
+    def hyperparameters(self):
+        return {"momentum": self.momentum, "weight_decay": self.weight_decay}

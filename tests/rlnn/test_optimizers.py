@@ -50,6 +50,54 @@ def test_sgd_dampening_gives_the_notes_moving_average_after_the_first_step():
     assert run("sgd", lr=0.1, momentum=0.9, dampening=0.9) == pytest.approx(expected, abs=1e-12)
 
 
+@pytest.mark.parametrize("alias", ["momentum", "sgd_momentum"])
+def test_momentum_is_sgd_with_momentum_given_as_momentum_or_the_notes_beta(alias):
+    expected = run("sgd", lr=0.1, momentum=0.9)
+    assert run(alias, lr=0.1) == expected  # μ = 0.9 by default
+    assert run(alias, lr=0.1, momentum=0.9) == expected
+    assert run(alias, lr=0.1, beta=0.9) == expected
+    assert run(alias, lr=0.1, beta=0.5) == run("sgd", lr=0.1, momentum=0.5)
+    assert run(alias, lr=0.1, beta=0.9, dampening=0.9) == run(
+        "sgd", lr=0.1, momentum=0.9, dampening=0.9
+    )
+
+
+@pytest.mark.parametrize("alias", ["nesterov", "nag"])
+def test_nesterov_is_sgd_with_nesterov_momentum(alias):
+    expected = run("sgd", lr=0.1, momentum=0.9, nesterov=True)
+    assert run(alias, lr=0.1) == expected
+    assert run(alias, lr=0.1, beta=0.9) == expected
+    assert run(alias, lr=0.1, momentum=0.5) == run("sgd", lr=0.1, momentum=0.5, nesterov=True)
+
+
+def test_gd_is_plain_gradient_descent():
+    assert run("gd", lr=0.1) == run("sgd", lr=0.1)
+    assert isinstance(optimizers.get("gd", [Parameter(np.zeros(1))]), optimizers.SGD)
+
+
+@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+def test_momentum_optimizers_rebuild_from_their_config(name):
+    p = Parameter(np.zeros(2))
+    opt = optimizers.get(name, [p], lr=0.05, beta=0.8)
+    again = optimizers.get(opt.config(), [Parameter(np.zeros(2))])
+    assert type(again) is type(opt) and again.config() == opt.config()
+    assert opt.config()["momentum"] == 0.8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"momentum": 0.9, "beta": 0.5}, "momentum and beta are one coefficient"),
+        ({"momentum": 0.0}, "momentum must be > 0, got 0.0"),
+        ({"beta": 1.0}, "momentum must be < 1, got 1.0"),
+    ],
+)
+@pytest.mark.parametrize("name", ["momentum", "nesterov"])
+def test_momentum_optimizers_check_the_coefficient(name, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        optimizers.get(name, [Parameter(np.zeros(1))], **kwargs)
+
+
 def test_sgd_nesterov():
     theta, buf, expected = 1.0, None, []
     for g in GRADS:
@@ -189,6 +237,8 @@ CONVERGENCE = {  # name: (hyperparameters on the quadratic, on Rosenbrock)
         {"lr": 0.005, "momentum": 0.9, "nesterov": True},
         {"lr": 2e-4, "momentum": 0.9, "nesterov": True},
     ),
+    "momentum": ({"lr": 0.005}, {"lr": 2e-4}),  # μ = 0.9 by default
+    "nesterov": ({"lr": 0.005}, {"lr": 2e-4}),
     "adagrad": ({"lr": 0.5}, {"lr": 0.5}),
     "adadelta": ({}, {}),  # Zeiler's defaults: lr 1, rho 0.9, eps 1e-6
     "rmsprop": ({"lr": 0.01}, {"lr": 3e-3}),
@@ -273,7 +323,8 @@ def test_clip_grad_value():
 
 
 @pytest.mark.parametrize(
-    "name", ["sgd", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam"]
+    "name",
+    ["sgd", "momentum", "nesterov", "adagrad", "adadelta", "rmsprop", "adam", "adamw", "nadam"],
 )
 def test_state_dict_roundtrip_continues_identically(name):
     def fresh():
