@@ -47,10 +47,15 @@ def _base_type(annotation: Any) -> Any:
 
 
 def add_dataclass_arguments(
-    parser: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()
+    parser: argparse.ArgumentParser,
+    cls: type,
+    skip: tuple[str, ...] = (),
+    shown_defaults: dict[str, Any] | None = None,
 ) -> None:
     """Add one flag per field of ``cls``; defaults are left as None so that callers can tell
-    which flags were given (and apply presets under them)."""
+    which flags were given (and apply presets under them). The help shows
+    ``shown_defaults[name]`` where given (the values a preset will use), else the field's
+    default."""
     docs = field_docs(cls)
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -64,7 +69,13 @@ def add_dataclass_arguments(
             if f.default is not dataclasses.MISSING
             else (f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         )
-        help_text += f" (default: {default})" if default not in (None, False) else ""
+        if shown_defaults is not None and f.name in shown_defaults:
+            default = shown_defaults[f.name]
+        if isinstance(default, list):
+            default = ",".join(str(v) for v in default)
+        help_text += (
+            f" (default: {default})" if default is not None and default is not False else ""
+        )
         if kind is bool:
             parser.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=help_text

@@ -42,7 +42,7 @@ def parse(argv: list[str] | None = None) -> tuple[Config, Many]:
     Raises:
         ValueError: a bad value (the message names the flag).
     """
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     values = given(args, Config)
     env = values.pop("env", Config.env)
@@ -61,14 +61,31 @@ def parse_args(argv: list[str] | None = None) -> Config:
     return parse(argv)[0]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The flags: every Config field, --algo, and the many-seeds options."""
+def preset_defaults(argv: list[str] | None) -> tuple[str, str, dict]:
+    """The env and algo a command line names (CartPole-v1 and dqn if it names none), and the
+    values a run of them takes for every flag not given: what --help shows as defaults."""
+    peek = argparse.ArgumentParser(add_help=False)
+    peek.add_argument("--env", default=Config.env)
+    peek.add_argument("--algo", default=Config.algo)
+    known, _ = peek.parse_known_args(argv)
+    try:
+        return known.env, known.algo, make_config(known.env, algo=known.algo).to_dict()
+    except (ValueError, TypeError):  # a bad --algo: argparse says so in the real parse
+        return known.env, Config.algo, make_config(known.env).to_dict()
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The flags: every Config field, --algo, and the many-seeds options; the defaults
+    shown are those of the --env and --algo that ``argv`` names."""
+    env, algo, defaults = preset_defaults(argv)
     parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
+        description=__doc__.splitlines()[0]
+        + f" Defaults shown are {env}'s with --algo {algo} (give --env and --algo to see "
+        "another's).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="\n".join(__doc__.splitlines()[1:]),
     )
-    add_dataclass_arguments(parser, Config, skip=("algo",))
+    add_dataclass_arguments(parser, Config, skip=("algo",), shown_defaults=defaults)
     parser.add_argument(
         "--algo",
         choices=algos.canonical_names(),

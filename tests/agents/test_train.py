@@ -364,3 +364,30 @@ def test_solved_lr_factor_cuts_the_learning_rate_after_each_solved_evaluation(tm
     assert all(lr == pytest.approx(config.learning_rate) for lr in before)
     assert after and after[0] <= 0.5 * config.learning_rate
     assert after == sorted(after, reverse=True)
+
+
+def flag_help(text: str, flag: str) -> str:
+    """The help of one flag in argparse's output (its lines up to the next flag)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(flag + " "))
+    rest = [line for line in lines[start + 1 :]]
+    end = next((i for i, line in enumerate(rest) if line.strip().startswith("--")), len(rest))
+    return " ".join(line.strip() for line in [lines[start], *rest[:end]])
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--env", "CartPole-v1"], {"--learning-rate": "0.0023", "--net-arch": "256,256",
+                                    "--train-freq": "128", "--learning-rate-end": "0.0"}),
+        (["--env", "Acrobot-v1"], {"--learning-rate": "0.00063", "--train-freq": "4"}),
+        (["--env", "CartPole-v1", "--algo", "rainbow"], {"--v-max": "100.0",
+                                                         "--prioritized-alpha": "0.5"}),
+        ([], {"--learning-rate": "0.0023"}),  # CartPole-v1 is the default env
+    ],
+)  # fmt: skip
+def test_help_shows_the_values_the_named_env_and_algo_will_use(args, expected):
+    out = cli(*args, "--help")
+    assert out.returncode == 0, out.stderr
+    for flag, value in expected.items():
+        assert f"(default: {value})" in flag_help(out.stdout, flag), flag_help(out.stdout, flag)
