@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -10,76 +9,20 @@ import numpy as np
 from gymnasium import spaces
 
 import rlnn
+from agents.networks import build_q_network, target_copy
 from agents.prioritized import PrioritizedReplayBuffer
 from agents.replay import Batch, ReplayBuffer
-from agents.targets import categorical_projection, double_dqn_target, polyak_update
-from rlnn._checks import check_positive_int
+from agents.returns import CategoricalReturns, QValues
+from agents.targets import polyak_update
 from rlnn._typing import Array
 from rlnn.layers.noisy import noise_disabled, noisy_layers
 from rlnn.registry import Registry
-from rlnn.special import log_softmax, softmax
 
 registry: Registry[DQN] = Registry("algo")
 
 # Rows of next states per target-network forward pass in :meth:`DQN.learn`: 512 x 256 float32
 # activations (512 KiB) stay in a core's L2; 1024-row passes measured slower than none.
 PHASE_ROWS = 512
-
-
-def build_q_network(
-    obs_dim: int,
-    n_actions: int,
-    net_arch: list[int] | tuple[int, ...],
-    activation: str = "relu",
-    rng: np.random.Generator | int | None = None,
-    weight_init: Any = "torch_default",
-    *,
-    dueling: bool = False,
-    noisy: bool = False,
-    atoms: int = 1,
-    noisy_sigma0: float = 0.5,
-) -> rlnn.Sequential:
-    """An MLP from observations to ``n_actions·atoms`` outputs (PyTorch's default init).
-
-    Plain, it is ``mlp([obs_dim, *net_arch, n_actions·atoms])``. With ``dueling`` or ``noisy``
-    the last hidden layer and the output layer form the *head*: two streams (value and
-    advantage, aggregated by :class:`rlnn.Dueling`) each with its own last hidden layer, as
-    Wang et al.'s fully connected streams; ``noisy`` makes the head's layers
-    :class:`rlnn.NoisyDense` (the earlier layers play the part of the paper's convolutional
-    torso and stay deterministic).
-    """
-    rng = np.random.default_rng(rng)
-    if not (dueling or noisy):
-        return rlnn.mlp(
-            [obs_dim, *net_arch, n_actions * atoms],
-            activation=activation,
-            seed=rng,
-            weight_init=weight_init,
-            bias_init="zeros",
-        )
-    sizes = [obs_dim, *net_arch]
-    torso: list[rlnn.Layer] = [
-        rlnn.Dense(n_in, n_out, activation, weight_init=weight_init, rng=rng)
-        for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True)
-    ]
-    head_in, hidden = sizes[-2], sizes[-1]
-
-    def stream(n_out: int) -> rlnn.Sequential:
-        if noisy:
-            return rlnn.Sequential(
-                [
-                    rlnn.NoisyDense(head_in, hidden, activation, sigma0=noisy_sigma0, rng=rng),
-                    rlnn.NoisyDense(hidden, n_out, sigma0=noisy_sigma0, rng=rng),
-                ]
-            )
-        return rlnn.mlp([head_in, hidden, n_out], activation, seed=rng, weight_init=weight_init)
-
-    head: rlnn.Layer = (
-        rlnn.Dueling(stream(atoms), stream(n_actions * atoms), n_actions, atoms)
-        if dueling
-        else stream(n_actions * atoms)
-    )
-    return rlnn.Sequential([*torso, head])
 
 
 @registry.register("dqn")
@@ -156,15 +99,13 @@ class DQN:
         self.gamma, self.tau = float(gamma), float(tau)
         self.max_grad_norm = max_grad_norm
         self.distributional = bool(distributional)
-        self.atoms = 1
-        if self.distributional:
-            self.atoms = check_positive_int(name, "n_atoms", n_atoms)
-            if self.atoms < 2 or not v_min < v_max:
-                raise ValueError(
-                    f"{name}: the C51 support needs n_atoms >= 2 and v_min < v_max, got "
-                    f"n_atoms={n_atoms}, v_min={v_min}, v_max={v_max}"
-                )
-            self.support = np.linspace(v_min, v_max, self.atoms, dtype=np.float32)
+        self.returns = (
+            CategoricalReturns.checked(name, self.n_actions, n_atoms, v_min, v_max)
+            if self.distributional
+            else QValues(self.n_actions, rlnn.losses.get(loss))
+        )
+        self.loss = self.returns.loss if isinstance(self.returns, QValues) else None
+        self.atoms = self.returns.atoms
         seeds = np.random.SeedSequence(seed)
         init_seed, act_seed, target_noise_seed = seeds.spawn(3)
         obs_dim = int(np.prod(observation_space.shape))
@@ -183,15 +124,7 @@ class DQN:
                 noisy_sigma0=noisy_sigma0,
             )
         )
-        self.target = copy.deepcopy(self.online) if target_network else self.online
-        if self.target is not self.online:
-            # The copy's noise generators would replay the online ones: give them their own.
-            for g, s in zip(
-                self.target.generators(),
-                target_noise_seed.spawn(len(self.target.generators())),
-                strict=True,
-            ):
-                g.bit_generator.state = np.random.default_rng(s).bit_generator.state
+        self.target = target_copy(self.online, target_noise_seed) if target_network else self.online
         self.target.eval()
         # Noisy layers redrawn at each action (online) and each update (both networks).
         self._online_noisy = list(noisy_layers(self.online))
@@ -203,21 +136,19 @@ class DQN:
         self.optimizer = rlnn.optimizers.get(
             {**opt_spec, "lr": learning_rate}, self.online.parameters()
         )
-        self.loss = rlnn.losses.get(loss)
         self.rng = np.random.default_rng(act_seed)
         self.updates = 0
 
     # values ----------------------------------------------------------------------------
-    def _logits(self, net: rlnn.Layer, states: Array) -> Array:
-        """C51 logits (batch, n_actions, atoms) from ``net``'s flat output; touches no cache."""
-        return net.predict(states).reshape(len(states), self.n_actions, self.atoms)
+    @property
+    def support(self) -> Array:
+        """The C51 support (atoms,); only distributional agents have one."""
+        return self.returns.support
 
     def _values(self, net: rlnn.Layer, states: Array) -> Array:
-        """Q(s, ·) under ``net`` with its current noise: the mean of the return distribution
-        for C51. (batch, n_actions); touches no cache."""
-        if not self.distributional:
-            return net.predict(states)
-        return softmax(self._logits(net, states), axis=-1) @ self.support
+        """Q(s, ·) under ``net`` with its current noise (the mean of the return distribution
+        for C51), (batch, n_actions); touches no cache."""
+        return self.returns.values(net.predict(states))
 
     def q_values(self, states: Array) -> Array:
         """Greedy Q(s, ·) for a batch of states, shape (batch, n_actions): noise off, no cache
@@ -262,40 +193,29 @@ class DQN:
     def target_outputs(self, next_states: Array) -> Array:
         """What the targets need from the target network on ``next_states``: its Q-values
         (batch, n_actions), or for C51 its return distributions (batch, n_actions, atoms)."""
-        if self.distributional:
-            return softmax(self._logits(self.target, next_states), axis=-1)
-        return self._values(self.target, next_states)
+        return self.returns.target_outputs(self.target.predict(next_states))
+
+    def _target_parts(self, batch: Batch, target_outputs: Array | None) -> tuple[Array, Array]:
+        """(the target network's outputs, the values that pick a*) on ``batch.next_states``."""
+        if target_outputs is None:
+            target_outputs = self.target_outputs(batch.next_states)
+        next_values = self.returns.next_values(target_outputs)
+        return target_outputs, self.selection_values(batch.next_states, next_values)
 
     def bellman_targets(self, batch: Batch, next_q_target: Array | None = None) -> Array:
         """``r + γ·(1 - terminated)·Q_target(s', a*)`` for each transition, (batch,), with a*
-        chosen by :meth:`selection_values` (``γ^k`` per sample for n-step batches).
-        ``next_q_target``: the target network's values of ``batch.next_states`` if already
+        chosen by :meth:`selection_values` (``γ^k`` per sample for n-step batches); for C51,
+        the projected target distributions (batch, atoms).
+        ``next_q_target``: :meth:`target_outputs` of ``batch.next_states`` if already
         computed (:meth:`learn` computes them for many minibatches at once)."""
-        next_q = self.target_outputs(batch.next_states) if next_q_target is None else next_q_target
-        return double_dqn_target(
-            batch.rewards,
-            batch.terminated,
-            self.selection_values(batch.next_states, next_q),
-            next_q,
-            self._discounts(batch),
-        )
+        outputs, selection = self._target_parts(batch, next_q_target)
+        return self.returns.targets(batch, selection, outputs, self._discounts(batch))
 
     def target_distribution(self, batch: Batch, next_probs: Array | None = None) -> Array:
         """C51: the target network's return distribution of a* (chosen by
         :meth:`selection_values` on mean values), shifted by the Bellman operator and
-        projected onto the support; (batch, atoms). ``next_probs``: the target network's
-        distributions of ``batch.next_states`` if already computed."""
-        if next_probs is None:
-            next_probs = self.target_outputs(batch.next_states)
-        next_q = next_probs @ self.support
-        best = self.selection_values(batch.next_states, next_q).argmax(axis=1)
-        return categorical_projection(
-            batch.rewards,
-            batch.terminated,
-            next_probs[np.arange(len(best)), best],
-            self.support,
-            self._discounts(batch),
-        )
+        projected onto the support; (batch, atoms)."""
+        return self.bellman_targets(batch, next_probs)
 
     def learn(
         self,
@@ -350,36 +270,12 @@ class DQN:
         """
         for layer in self._update_noisy:
             layer.reset_noise()
-        rows = np.arange(len(batch.actions))
-        if self.distributional:
-            target_probs = self.target_distribution(batch, target_outputs)
-            logits = self.online.forward(batch.states).reshape(len(rows), self.n_actions, -1)
-            taken = logits[rows, batch.actions]
-            if not np.all(np.isfinite(taken)):
-                raise FloatingPointError("non-finite return-distribution logits")
-            log_p = log_softmax(taken, axis=-1)
-            p = np.exp(log_p)
-            cross_entropy = -(target_probs * log_p).sum(axis=1)
-            weights = np.ones(len(rows)) if batch.weights is None else batch.weights
-            loss = float(np.mean(weights * cross_entropy))
-            grad = np.zeros_like(logits)
-            grad[rows, batch.actions] = (p - target_probs) * (weights / len(rows))[:, None]
-            grad = grad.reshape(len(rows), -1)
-            q_taken = p @ self.support
-            td_errors = q_taken - target_probs @ self.support
-            priorities = cross_entropy
-        else:
-            targets = self.bellman_targets(batch, target_outputs)
-            q = self.online.forward(batch.states)
-            q_taken = q[rows, batch.actions]
-            if not (np.all(np.isfinite(q_taken)) and np.all(np.isfinite(targets))):
-                raise FloatingPointError("non-finite Q-values or Bellman targets")
-            loss, grad_taken = self.loss.value_and_grad(q_taken, targets, batch.weights)
-            grad = np.zeros_like(q)
-            grad[rows, batch.actions] = grad_taken
-            td_errors = q_taken - targets
-            priorities = np.abs(td_errors)
-        self.online.backward(grad)
+        outputs, selection = self._target_parts(batch, target_outputs)
+        parts = self.returns.loss_parts(
+            self.online.forward(batch.states), batch, selection, outputs, self._discounts(batch)
+        )
+        loss = parts.loss
+        self.online.backward(parts.grad)
         grad_norm = (
             self.optimizer.clip_grad_norm(self.max_grad_norm)
             if self.max_grad_norm
@@ -391,10 +287,10 @@ class DQN:
         self.updates += 1
         return {
             "td_loss": loss,
-            "q_values": float(q_taken.mean()),
+            "q_values": float(parts.q_taken.mean()),
             "grad_norm": grad_norm,
-            "td_errors": td_errors,
-            "priorities": priorities,
+            "td_errors": parts.td_errors,
+            "priorities": parts.priorities,
         }
 
     def sync_target(self) -> None:
@@ -441,15 +337,7 @@ class DQN:
     def save(self, path: str | Path) -> None:
         """Save the online network (architecture and weights) and, for C51, the support, to
         one ``.npz`` file."""
-        settings: dict[str, Any] = {}
-        if self.distributional:
-            settings = {
-                "distributional": True,
-                "n_atoms": self.atoms,
-                "v_min": float(self.support[0]),
-                "v_max": float(self.support[-1]),
-            }
-        rlnn.io.save(self.online, path, agent=settings)
+        rlnn.io.save(self.online, path, agent=self.returns.settings())
 
     @classmethod
     def load(
