@@ -60,6 +60,13 @@ def _check_labels(model: Layer, x: Array, y: Array, loss: losses.Loss, name: str
         )
 
 
+def _checked(model: Layer, x: Array, y: Array, loss: losses.Loss, name: str) -> tuple[Array, Array]:
+    """(x, y) as arrays after the data and label checks."""
+    x, y = _check_data(x, y, name)
+    _check_labels(model, x, y, loss, name)
+    return x, y
+
+
 def evaluate(
     model: Layer, x: Array, y: Array, loss: Any, metrics: list[str] = (), batch_size: int = 1024
 ) -> dict[str, float]:
@@ -118,14 +125,11 @@ def fit(
         ValueError: mismatched lengths, NaN/inf in the data, labels outside the class range.
         FloatingPointError: the loss became NaN or inf (the message names epoch and batch).
     """
-    x, y = _check_data(x, y, "training")
     epochs = check_positive_int("fit", "epochs", epochs)
     batch_size = check_positive_int("fit", "batch_size", batch_size)
     loss_fn = losses.get(loss)
-    _check_labels(model, x, y, loss_fn, "training")
-    if validation is not None:
-        x_val, y_val = _check_data(*validation, "validation")
-        _check_labels(model, x_val, y_val, loss_fn, "validation")
+    x, y = _checked(model, x, y, loss_fn, "training")
+    val = None if validation is None else _checked(model, *validation, loss_fn, "validation")
     opt = optimizers.get(optimizer, model.parameters())
     metric_names = list(metrics)
     for name in metric_names:
@@ -133,68 +137,18 @@ def fit(
     rng = np.random.default_rng(seed)
     own_logger = logger is None
     log = make_logger(logdir) if logger is None else logger
-    callbacks = list(callbacks)
-    for cb in callbacks:
-        cb.model, cb.optimizer, cb.stop_training = model, opt, False
-        cb.on_train_begin()
+    callbacks = _begin(list(callbacks), model, opt)
     history = History()
-    n = len(x)
-    full_batch = isinstance(opt, optimizers.LBFGS)
-
-    def train_batch(xb: Array, yb: Array, epoch: int, batch: int) -> float:
-        out = model.forward(xb)
-        data_loss, grad = loss_fn.value_and_grad(out, yb)
-        value = data_loss + model.penalty()
-        if not math.isfinite(value):
-            raise FloatingPointError(
-                f"fit: the loss became {value} at epoch {epoch + 1}, "
-                f"batch {batch + 1}; lower the learning rate or check the data"
-            )
-        model.backward(grad)
-        return value
-
     progress = _progress(epochs, verbose)
-    step = 0
     try:
         for epoch in range(epochs):
             model.train()
             lr = opt.current_lr()
-            if full_batch:
-                train_loss = opt.step(lambda e=epoch: train_batch(x, y, e, 0))
-                step += 1
-            else:
-                order = rng.permutation(n) if shuffle else np.arange(n)
-                total = 0.0
-                for batch, start in enumerate(range(0, n, batch_size)):
-                    idx = order[start : start + batch_size]
-                    total += train_batch(x[idx], y[idx], epoch, batch) * len(idx)
-                    opt.step()
-                    step += 1
-                train_loss = total / n
+            train_loss = _train_epoch(model, opt, loss_fn, x, y, epoch, batch_size, rng, shuffle)
             logs = {"loss": train_loss, "lr": lr}
-            if metric_names:
-                logs.update(
-                    {
-                        k: v
-                        for k, v in evaluate(model, x, y, loss_fn, metric_names).items()
-                        if k != "loss"
-                    }
-                )
-            if validation is not None:
-                logs.update(
-                    {
-                        f"val_{k}": v
-                        for k, v in evaluate(model, x_val, y_val, loss_fn, metric_names).items()
-                    }
-                )
+            logs.update(_metrics(model, loss_fn, metric_names, (x, y), val))
             history.append(logs)
-            log.scalar("train/loss", logs["loss"], epoch)
-            log.scalar("lr", lr, epoch)
-            for key, value in logs.items():
-                if key.startswith("val_"):
-                    log.scalar(f"val/{key[4:]}", value, epoch)
-                elif key not in ("loss", "lr"):
-                    log.scalar(f"train/{key}", value, epoch)
+            _log_epoch(log, logs, epoch)
             progress.update(1)
             progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "lr"})
             for cb in callbacks:
@@ -208,6 +162,83 @@ def fit(
     for cb in callbacks:
         cb.on_train_end()
     return history
+
+
+def _metrics(
+    model: Layer,
+    loss_fn: losses.Loss,
+    names: list[str],
+    train: tuple[Array, Array],
+    val: tuple[Array, Array] | None,
+) -> dict[str, float]:
+    """The epoch's training metrics (the loss is the epoch's own) and ``val_`` metrics."""
+    logs = {}
+    if names:
+        train_metrics = evaluate(model, *train, loss_fn, names)
+        logs.update({k: v for k, v in train_metrics.items() if k != "loss"})
+    if val is not None:
+        logs.update({f"val_{k}": v for k, v in evaluate(model, *val, loss_fn, names).items()})
+    return logs
+
+
+def _begin(callbacks: list[Callback], model: Layer, opt: optimizers.Optimizer) -> list[Callback]:
+    for cb in callbacks:
+        cb.model, cb.optimizer, cb.stop_training = model, opt, False
+        cb.on_train_begin()
+    return callbacks
+
+
+def _train_epoch(
+    model: Layer,
+    opt: optimizers.Optimizer,
+    loss_fn: losses.Loss,
+    x: Array,
+    y: Array,
+    epoch: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    shuffle: bool,
+) -> float:
+    """One pass over (x, y): every mini-batch in a (shuffled) order, or one full-batch L-BFGS
+    step; returns the mean training loss (penalty included).
+
+    Raises:
+        FloatingPointError: the loss became NaN or inf (the message names epoch and batch).
+    """
+
+    def train_batch(xb: Array, yb: Array, batch: int) -> float:
+        out = model.forward(xb)
+        data_loss, grad = loss_fn.value_and_grad(out, yb)
+        value = data_loss + model.penalty()
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"fit: the loss became {value} at epoch {epoch + 1}, "
+                f"batch {batch + 1}; lower the learning rate or check the data"
+            )
+        model.backward(grad)
+        return value
+
+    if isinstance(opt, optimizers.LBFGS):
+        return opt.step(lambda: train_batch(x, y, 0))
+    n = len(x)
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    total = 0.0
+    for batch, start in enumerate(range(0, n, batch_size)):
+        idx = order[start : start + batch_size]
+        total += train_batch(x[idx], y[idx], batch) * len(idx)
+        opt.step()
+    return total / n
+
+
+def _log_epoch(log: Logger, logs: dict[str, float], epoch: int) -> None:
+    """TensorBoard scalars of one epoch: train/loss, lr, train/<metric>, val/<metric>."""
+    log.scalar("train/loss", logs["loss"], epoch)
+    log.scalar("lr", logs["lr"], epoch)
+    for key, value in logs.items():
+        if key.startswith("val_"):
+            log.scalar(f"val/{key[4:]}", value, epoch)
+        elif key not in ("loss", "lr"):
+            log.scalar(f"train/{key}", value, epoch)
 
 
 def _progress(total: int, verbose: int) -> Any:
