@@ -7,10 +7,13 @@ from rlnn.gradcheck import GradcheckResult, gradcheck
 from rlnn.io import load, save
 from rlnn.layers import (
     BatchNorm,
+    Conv2D,
     Dense,
     Dropout,
     Dueling,
+    Flatten,
     Layer,
+    MaxPool2D,
     NoisyDense,
     Parameter,
     Sequential,
@@ -29,6 +32,9 @@ __all__ = [
     "Layer",
     "Parameter",
     "Dense",
+    "Conv2D",
+    "MaxPool2D",
+    "Flatten",
     "NoisyDense",
     "Dueling",
     "Sequential",

@@ -1,8 +1,9 @@
-"""Layers: the base classes, Dense, NoisyDense, Sequential, Dueling, Dropout, BatchNorm, and the
-layer registry."""
+"""Layers: the base classes, Dense, NoisyDense, Conv2D, MaxPool2D, Flatten, Sequential, Dueling,
+Dropout, BatchNorm, and the layer registry."""
 
 from rlnn.layers.base import Layer, Parameter
 from rlnn.layers.batchnorm import BatchNorm
+from rlnn.layers.conv import Conv2D, Flatten, MaxPool2D
 from rlnn.layers.dense import Dense
 from rlnn.layers.dropout import Dropout
 from rlnn.layers.dueling import Dueling
@@ -14,6 +15,9 @@ __all__ = [
     "Layer",
     "Parameter",
     "Dense",
+    "Conv2D",
+    "MaxPool2D",
+    "Flatten",
     "NoisyDense",
     "Dueling",
     "noise_disabled",

@@ -170,3 +170,31 @@ class Layer(ABC):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
         return f"{type(self).__name__}({args})"
+
+
+class Activated:
+    """For layers with an optional ``self.activation`` after their own map (Dense, Conv2D):
+    its parameters (as ``activation.<name>``), generators and mode follow the layer's."""
+
+    activation: Layer | None
+    _parameters: dict[str, Parameter]
+
+    def named_parameters(self) -> dict[str, Parameter]:
+        named = dict(self._parameters)
+        if self.activation is not None:
+            named.update(
+                {f"activation.{k}": v for k, v in self.activation.named_parameters().items()}
+            )
+        return named
+
+    def children(self) -> list[Layer]:
+        return [] if self.activation is None else [self.activation]
+
+    def generators(self) -> list[np.random.Generator]:
+        return [] if self.activation is None else self.activation.generators()
+
+    def train(self, mode: bool = True) -> Any:
+        self.training = mode
+        if self.activation is not None:
+            self.activation.train(mode)
+        return self

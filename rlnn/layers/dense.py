@@ -9,12 +9,12 @@ import numpy as np
 from rlnn import activations, initializers
 from rlnn._checks import check_number, check_positive_int
 from rlnn._typing import Array, DTypeLike
-from rlnn.layers.base import Layer, Parameter
+from rlnn.layers.base import Activated, Layer, Parameter
 from rlnn.layers.registry import registry
 
 
 @registry.register("dense", "linear_layer")
-class Dense(Layer):
+class Dense(Activated, Layer):
     """``y = act(x @ W + b)`` with ``W`` of shape (in_features, out_features).
 
     ``Dense(4, 64, activation="relu")`` is shorthand for Dense followed by that activation.
@@ -132,26 +132,6 @@ class Dense(Layer):
                 for p in params
             )
         )
-
-    def named_parameters(self) -> dict[str, Parameter]:
-        named = dict(self._parameters)
-        if self.activation is not None:
-            named.update(
-                {f"activation.{k}": v for k, v in self.activation.named_parameters().items()}
-            )
-        return named
-
-    def children(self) -> list[Layer]:
-        return [] if self.activation is None else [self.activation]
-
-    def generators(self) -> list[np.random.Generator]:
-        return [] if self.activation is None else self.activation.generators()
-
-    def train(self, mode: bool = True) -> Dense:
-        self.training = mode
-        if self.activation is not None:
-            self.activation.train(mode)
-        return self
 
     def config(self) -> dict[str, Any]:
         def spec(obj: Any) -> Any:
