@@ -73,12 +73,16 @@ class _Windows:
         offset's slice added where its windows read, then the padding cut away."""
         (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
         _, oh, ow = grad_windows.shape[:3]
+        by_offset = grad_windows.transpose(3, 4, 0, 1, 2, 5)
+        if sw == 1:
+            # Contiguous per offset, so that each add runs over whole rows of (width, channels)
+            # instead of `channels` numbers at a time (1.8x faster for MinAtar's 4 channels; a
+            # strided target gains nothing from it and the copy costs: not for stride > 1).
+            by_offset = np.ascontiguousarray(by_offset)
         grad = np.zeros(padded_shape, dtype=dtype)
         for i in range(kh):
             for j in range(kw):
-                grad[:, i : i + sh * oh : sh, j : j + sw * ow : sw, :] += grad_windows[
-                    :, :, :, i, j
-                ]
+                grad[:, i : i + sh * oh : sh, j : j + sw * ow : sw, :] += by_offset[i, j]
         return grad[:, ph : padded_shape[1] - ph, pw : padded_shape[2] - pw, :]
 
 
@@ -153,23 +157,34 @@ class Conv2D(_Windows, Activated, Layer):
     def bias(self) -> Parameter | None:
         return self._parameters.get("bias")
 
-    def _convolve(self, x: Array) -> tuple[Array, Array, tuple[int, ...]]:
-        """(pre-activation output, the im2col matrix, the padded input's shape)."""
+    def _convolve(self, x: Array, cache: str) -> tuple[Array, Array, tuple[int, ...]]:
+        """(pre-activation output, the im2col matrix, the padded input's shape).
+
+        The im2col matrix is copied into a buffer kept per ``cache`` ("forward", whose
+        matrix backward reads, or "predict") and input shape: a fresh allocation of that size
+        costs more than the copy and the product together (new pages on every call).
+        """
         windows, padded_shape = self._windows(self._check(x, self.dtype))
         b, oh, ow = windows.shape[:3]
         # (B, OH, OW, C, kh, kw) -> rows of (kh, kw, C), the weight's own order
-        columns = windows.transpose(0, 1, 2, 4, 5, 3).reshape(b * oh * ow, -1)
+        rows = windows.transpose(0, 1, 2, 4, 5, 3)
+        buffers = self.__dict__.setdefault("_im2col", {})
+        columns = buffers.get(cache)
+        if columns is None or columns.shape != rows.shape or columns.dtype != self.dtype:
+            columns = buffers[cache] = np.empty(rows.shape, dtype=self.dtype)
+        np.copyto(columns, rows)
+        columns = columns.reshape(b * oh * ow, -1)
         z = columns @ self.weight.value.reshape(-1, self.out_channels)
         if "bias" in self._parameters:
             z += self._parameters["bias"].value
         return z.reshape(b, oh, ow, self.out_channels), columns, padded_shape
 
     def forward(self, x: Array) -> Array:
-        z, self._columns, self._padded_shape = self._convolve(x)
+        z, self._columns, self._padded_shape = self._convolve(x, "forward")
         return z if self.activation is None else self.activation.forward(z)
 
     def predict(self, x: Array) -> Array:
-        z = self._convolve(x)[0]
+        z = self._convolve(x, "predict")[0]
         return z if self.activation is None else self.activation.predict(z)
 
     def backward(self, grad_out: Array) -> Array:
