@@ -15,35 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
 
 from benchmarks._common import machine, run_isolated, save, table, wait_until_idle
+from benchmarks.mlp_vs_torch import timeit
 
 SHAPES = {
     "minatar": {"batch": 32, "hw": 10, "cin": 4, "cout": 16, "kernel": 3, "stride": 1},
     "nature": {"batch": 32, "hw": 84, "cin": 4, "cout": 32, "kernel": 8, "stride": 4},
 }
-
-
-def timeit(fn, repeats: int = 7, min_time: float = 0.2) -> float:
-    """Median µs per call over ``repeats`` timings of enough calls to last ``min_time``."""
-    fn()
-    calls, t = 1, time.perf_counter()
-    while time.perf_counter() - t < min_time / 4:
-        fn()
-        calls += 1
-    calls = max(calls * 4, 1)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        times.append((time.perf_counter() - t) / calls * 1e6)
-    return statistics.median(times)
 
 
 def rlnn_conv(shape: dict) -> dict:

@@ -178,6 +178,39 @@ class Activated:
 
     activation: Layer | None
     _parameters: dict[str, Parameter]
+    dtype: np.dtype
+
+    def _build(
+        self,
+        weight_shape: tuple[int, ...],
+        matrix_shape: tuple[int, int],
+        bias: bool,
+        weight_init: Any,
+        bias_init: Any,
+        activation: Any,
+        rng: np.random.Generator | int | None,
+    ) -> None:
+        """Draw ``weight`` (initialized as a ``matrix_shape`` (fan_in, fan_out) matrix, then
+        given ``weight_shape``) and ``bias`` (one per output), and build the activation."""
+        from rlnn import activations, initializers
+
+        self.weight_init, self.bias_init = weight_init, bias_init
+        rng = np.random.default_rng(rng)
+        w = initializers.get(weight_init)(matrix_shape, rng, self.dtype)
+        w = w if w.shape == weight_shape else w.reshape(weight_shape)
+        self._parameters = {"weight": Parameter(w, "weight")}
+        if bias:
+            b = initializers.get(bias_init)((matrix_shape[1],), rng, self.dtype)
+            self._parameters["bias"] = Parameter(b, "bias")
+        self.activation = None if activation is None else activations.get(activation)
+
+    @property
+    def weight(self) -> Parameter:
+        return self._parameters["weight"]
+
+    @property
+    def bias(self) -> Parameter | None:
+        return self._parameters.get("bias")
 
     def named_parameters(self) -> dict[str, Parameter]:
         named = dict(self._parameters)

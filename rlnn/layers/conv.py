@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from rlnn import activations, initializers
 from rlnn._checks import check_positive_int
 from rlnn._typing import Array, DTypeLike
-from rlnn.layers.base import Activated, Layer, Parameter
+from rlnn.layers.base import Activated, Layer
 from rlnn.layers.registry import registry
 
 
@@ -135,27 +134,17 @@ class Conv2D(_Windows, Activated, Layer):
         self.dtype = np.dtype(dtype)
         if not np.issubdtype(self.dtype, np.floating):
             raise ValueError(f"Conv2D: dtype must be a floating type, got {self.dtype}")
-        self.weight_init, self.bias_init = weight_init, bias_init
-        rng = np.random.default_rng(rng)
         kh, kw = self.kernel_size
-        matrix = initializers.get(weight_init)(
-            (kh * kw * self.in_channels, self.out_channels), rng, self.dtype
+        self._build(
+            (kh, kw, self.in_channels, self.out_channels),
+            (kh * kw * self.in_channels, self.out_channels),
+            bias,
+            weight_init,
+            bias_init,
+            activation,
+            rng,
         )
-        shape = (kh, kw, self.in_channels, self.out_channels)
-        self._parameters = {"weight": Parameter(matrix.reshape(shape), "weight")}
-        if bias:
-            b = initializers.get(bias_init)((self.out_channels,), rng, self.dtype)
-            self._parameters["bias"] = Parameter(b, "bias")
-        self.activation = None if activation is None else activations.get(activation)
         self._label = f"Conv2D({self.in_channels} -> {self.out_channels}, {kh}x{kw})"
-
-    @property
-    def weight(self) -> Parameter:
-        return self._parameters["weight"]
-
-    @property
-    def bias(self) -> Parameter | None:
-        return self._parameters.get("bias")
 
     def _convolve(self, x: Array, cache: str) -> tuple[Array, Array, tuple[int, ...]]:
         """(pre-activation output, the im2col matrix, the padded input's shape).

@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from rlnn import activations, initializers
 from rlnn._checks import check_number, check_positive_int
 from rlnn._typing import Array, DTypeLike
-from rlnn.layers.base import Activated, Layer, Parameter
+from rlnn.layers.base import Activated, Layer
 from rlnn.layers.registry import registry
 
 
@@ -62,23 +61,9 @@ class Dense(Activated, Layer):
         self.dtype = np.dtype(dtype)
         if not np.issubdtype(self.dtype, np.floating):
             raise ValueError(f"Dense: dtype must be a floating type, got {self.dtype}")
-        self.weight_init, self.bias_init = weight_init, bias_init
-        rng = np.random.default_rng(rng)
-        w = initializers.get(weight_init)((self.in_features, self.out_features), rng, self.dtype)
-        self._parameters = {"weight": Parameter(w, "weight")}
-        if bias:
-            b = initializers.get(bias_init)((self.out_features,), rng, self.dtype)
-            self._parameters["bias"] = Parameter(b, "bias")
-        self.activation = None if activation is None else activations.get(activation)
+        shape = (self.in_features, self.out_features)
+        self._build(shape, shape, bias, weight_init, bias_init, activation, rng)
         self._label = f"Dense({self.in_features} -> {self.out_features})"
-
-    @property
-    def weight(self) -> Parameter:
-        return self._parameters["weight"]
-
-    @property
-    def bias(self) -> Parameter | None:
-        return self._parameters.get("bias")
 
     def _check(self, x: Array) -> Array:
         x = np.asarray(x, dtype=self.dtype)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import rlnn
+from tests.agents.test_seeds import LEARNED
 
 ROOT = Path(__file__).resolve().parents[2]
 RAY = Path(sys.executable).with_name("ray")
@@ -29,15 +30,6 @@ RUN = [
     "--eval-every", "2000", "--eval-episodes", "3", "--final-eval-episodes", "3",
     "--checkpoint-every", "1000", "--quiet",
 ]  # fmt: skip
-LEARNED = (
-    "total_steps",
-    "eval_mean_return",
-    "eval_std_return",
-    "first_solved_step",
-    "best_eval_mean_return",
-    "episodes",
-    "evaluations",
-)
 
 pytest.importorskip("ray", reason="the dev extra installs ray[tune]; pip install -e '.[dev]'")
 

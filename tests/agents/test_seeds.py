@@ -12,6 +12,7 @@ import pytest
 import rlnn
 from agents.config import make_config
 from agents.seeds import format_seeds, group_results, parse_seeds, results_markdown
+from tests.agents.test_train import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 # What a run learned (the rest of a summary is timing and paths).
@@ -34,17 +35,6 @@ QUICK = [
 
 def learned(summary: dict) -> dict:
     return {k: summary[k] for k in LEARNED}
-
-
-def cli(*args, timeout=180, env=None):
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_dqn.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env=env,
-    )
 
 
 @pytest.mark.parametrize(
