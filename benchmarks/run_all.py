@@ -13,6 +13,8 @@ for module in (
     "dqn_update",
     "dqn_vs_sb3",
     "dqn_family",
+    "many_seeds",
+    "conv_vs_torch",
 ):
     print(f"== {module}", flush=True)
     subprocess.run([sys.executable, "-m", f"benchmarks.{module}"], cwd=ROOT, check=True)
