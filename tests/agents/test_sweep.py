@@ -158,3 +158,11 @@ def test_sweep_cli_bad_input_one_line_exit_2_nothing_written(tmp_path, text, arg
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert not logdir.exists()
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "sweeps").glob("*.toml")), ids=lambda p: p.name)
+def test_the_example_sweeps_are_valid(path):
+    sweep = load_sweep(path)
+    assert sweep.variants and sweep.seeds
+    for config in sweep.configs("runs", quiet=True):
+        config.validate()
