@@ -57,8 +57,9 @@ class Config:
     reward threshold (0 stops learning once solved: early stopping; unset: never)"""
     max_grad_norm: float = 10.0
     """clip the global gradient norm to this (0 disables clipping)"""
-    net_arch: list[int] = field(default_factory=lambda: [64, 64])
-    """hidden layer sizes, e.g. 256,256"""
+    net_arch: list[int | str] = field(default_factory=lambda: [64, 64])
+    """hidden layer sizes, e.g. 256,256; image observations take convolutions first, e.g.
+    c16k3,128 (c<filters>k<kernel>[s<stride>][p<padding>])"""
     activation: str = "relu"
     """hidden activation (any rlnn activation name)"""
     optimizer: str = "adam"
@@ -171,8 +172,11 @@ class Config:
                 raise ValueError(
                     f"{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}"
                 )
-        if not self.net_arch or any(n < 1 for n in self.net_arch):
-            raise ValueError(f"net-arch must list positive layer sizes, got {self.net_arch}")
+        from agents.networks import NET_ARCH_HELP, split_net_arch
+
+        if not self.net_arch:
+            raise ValueError(f"net-arch must list {NET_ARCH_HELP}, got {self.net_arch}")
+        split_net_arch(self.net_arch)
         if self.solved_lr_factor is not None and not 0.0 <= self.solved_lr_factor <= 1.0:
             raise ValueError(f"solved-lr-factor must be in [0, 1], got {self.solved_lr_factor}")
         for name in ("prioritized_eps", "noisy_sigma0"):

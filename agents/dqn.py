@@ -43,7 +43,8 @@ class DQN:
         action_space: a gymnasium Discrete space.
         gamma: discount in [0, 1].
         seed: seeds the network initialization, the noise and the exploration generator.
-        net_arch: hidden layer sizes.
+        net_arch: hidden layer sizes, after any convolutions (``"c16k3"``; see
+            :mod:`agents.networks`).
         activation: hidden activation name.
         learning_rate: a number or a schedule spec (a function of the update count).
         optimizer: optimizer name or spec (Adam by default, PyTorch's eps).
@@ -68,7 +69,7 @@ class DQN:
         action_space: spaces.Space,
         gamma: float = 0.99,
         seed: int | None = None,
-        net_arch: list[int] | tuple[int, ...] = (64, 64),
+        net_arch: list[int | str] | tuple[int | str, ...] = (64, 64),
         activation: str = "relu",
         learning_rate: Any = 1e-3,
         optimizer: Any = "adam",
@@ -122,6 +123,7 @@ class DQN:
                 noisy=noisy,
                 atoms=self.atoms,
                 noisy_sigma0=noisy_sigma0,
+                obs_shape=tuple(observation_space.shape),
             )
         )
         self.target = target_copy(self.online, target_noise_seed) if target_network else self.online

@@ -100,9 +100,9 @@ def check_value(path: Path, name: str, value: Any, where: str = "") -> Any:
     elif base is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif typing.get_origin(base) is list:
-        expected = "list of int"
+        expected = "list of int (or conv specs such as 'c16k3' for net_arch)"
         ok = isinstance(value, list) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
+            (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str) for v in value
         )
     else:
         ok = isinstance(value, base)

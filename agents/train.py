@@ -97,11 +97,11 @@ class Run:
             envs.make(config.env)
             for _ in range(max(config.eval_episodes, config.final_eval_episodes))
         ]
+        self.agent = make_agent(config, obs_space, act_space)  # a bad net-arch: before any file
         if run_dir is None:
             run_dir = find_or_create_run_dir(config)
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.agent = make_agent(config, obs_space, act_space)
         self.buffer = make_buffer(config, obs_space)
         self.n_step = NStepAccumulator(config.n_step, config.gamma, config.n_envs)
         self.epsilon = (

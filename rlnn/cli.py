@@ -7,6 +7,7 @@ import argparse
 import ast
 import dataclasses
 import inspect
+import re
 import textwrap
 import types
 import typing
@@ -28,13 +29,13 @@ def field_docs(cls: type) -> dict[str, str]:
     return docs
 
 
-def _parse_list(text: str) -> list[int]:
-    try:
-        return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers, got {text!r}"
-        ) from None
+def _parse_list(text: str) -> list[int | str]:
+    """Comma-separated items: integers as ints, anything else as its stripped text (the
+    config's own check says whether it is valid there)."""
+    items = [v.strip() for v in text.split(",") if v.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError(f"expected comma-separated items, got {text!r}")
+    return [int(v) if re.fullmatch(r"[+-]?\d+", v) else v for v in items]
 
 
 def _base_type(annotation: Any) -> Any:

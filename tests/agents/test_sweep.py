@@ -70,7 +70,8 @@ def test_random_draws_are_seeded_and_within_their_ranges(tmp_path):
         ("[grid]\nlearning_rate = ['fast']\n", "[grid] learning_rate: expected float, got str "
          "'fast'"),
         ("batch_size = 1.5\n[grid]\ngamma = [0.9]\n", "batch_size: expected int, got float 1.5"),
-        ("[grid]\nnet_arch = [64]\n", "[grid] net_arch: expected list of int, got int 64"),
+        ("[grid]\nnet_arch = [64]\n", "[grid] net_arch: expected list of int (or conv specs "
+         "such as 'c16k3' for net_arch), got int 64"),
         ("[grid]\ndueling = [1]\n", "[grid] dueling: expected bool, got int 1"),
         ("[grid]\ngamma = 0.9\n", "[grid] gamma: expected a non-empty list of values, got 0.9"),
         ("[grid]\ngamma = []\n", "[grid] gamma: expected a non-empty list"),
