@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import warnings
 from typing import Any
 
 import gymnasium as gym
@@ -40,7 +41,25 @@ def check_spaces(env_id: str, observation_space: spaces.Space, action_space: spa
         )
 
 
+MINATAR_GAMES = ("Asterix", "Breakout", "Freeway", "Seaquest", "SpaceInvaders")
+
+
+def _register_minatar(env_id: str) -> None:
+    """MinAtar's games register with gymnasium only when ``minatar.gym.register_envs()`` is
+    called (gymnasium 1.x picks up no entry point of theirs): call it for a MinAtar id."""
+    if not env_id.startswith("MinAtar/") or env_id in gym.registry:
+        return
+    try:
+        from minatar.gym import register_envs
+    except ImportError:
+        raise ValueError(
+            f"{env_id} needs the minatar package: pip install 'rlnn[minatar]'"
+        ) from None
+    register_envs()
+
+
 def _check_id(env_id: str) -> None:
+    _register_minatar(env_id)
     if env_id in gym.registry:
         return
     close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.6)
@@ -58,9 +77,12 @@ def make_single(
     import envs  # noqa: F401  (registers the rlnn/ environments)
 
     _check_id(env_id)
-    env = gym.make(
-        env_id, render_mode=render_mode, max_episode_steps=max_episode_steps, **env_kwargs
-    )
+    with warnings.catch_warnings():
+        # MinAtar's -v0 (all six actions, the paper's) is not outdated by its -v1 (minimal).
+        warnings.filterwarnings("ignore", message=".*is out of date.*")
+        env = gym.make(
+            env_id, render_mode=render_mode, max_episode_steps=max_episode_steps, **env_kwargs
+        )
     check_spaces(env_id, env.observation_space, env.action_space)
     if isinstance(env.observation_space, spaces.Discrete):
         env = OneHotObservation(env)
