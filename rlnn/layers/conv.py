@@ -150,17 +150,21 @@ class Conv2D(_Windows, Activated, Layer):
         """(pre-activation output, the im2col matrix, the padded input's shape).
 
         The im2col matrix is copied into a buffer kept per ``cache`` ("forward", whose
-        matrix backward reads, or "predict") and input shape: a fresh allocation of that size
-        costs more than the copy and the product together (new pages on every call).
+        matrix backward reads, or "predict") and input shape, so that acting on one
+        observation and learning on a batch do not take turns reallocating: a fresh allocation
+        of that size costs more than the copy and the product together (new pages each call).
         """
         windows, padded_shape = self._windows(self._check(x, self.dtype))
         b, oh, ow = windows.shape[:3]
         # (B, OH, OW, C, kh, kw) -> rows of (kh, kw, C), the weight's own order
         rows = windows.transpose(0, 1, 2, 4, 5, 3)
         buffers = self.__dict__.setdefault("_im2col", {})
-        columns = buffers.get(cache)
-        if columns is None or columns.shape != rows.shape or columns.dtype != self.dtype:
-            columns = buffers[cache] = np.empty(rows.shape, dtype=self.dtype)
+        key = (cache, rows.shape, self.dtype)
+        columns = buffers.get(key)
+        if columns is None:
+            if len(buffers) >= 16:  # many batch sizes (evaluation's shrinking batches)
+                buffers.clear()
+            columns = buffers[key] = np.empty(rows.shape, dtype=self.dtype)
         np.copyto(columns, rows)
         columns = columns.reshape(b * oh * ow, -1)
         z = columns @ self.weight.value.reshape(-1, self.out_channels)

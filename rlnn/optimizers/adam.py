@@ -94,6 +94,7 @@ class Adam(Optimizer):
             np.divide(m, tmp, out=tmp)
             tmp *= step_size
             p.value -= tmp
+        self._flush_subnormal()
 
     def hyperparameters(self):
         return {
@@ -168,6 +169,7 @@ class NAdam(Optimizer):
             denom = np.sqrt(v / bias2) + self.eps
             p.value -= lr * (1 - mu) / (1 - self.mu_product) * grad / denom
             p.value -= lr * mu_next / (1 - self.mu_product * mu_next) * m / denom
+        self._flush_subnormal()
 
     def state_dict(self):
         return {**super().state_dict(), "mu_product": self.mu_product}

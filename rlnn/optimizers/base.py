@@ -16,6 +16,9 @@ from rlnn.registry import Registry
 
 registry: Registry[Optimizer] = Registry("optimizer")
 
+FLUSH_EVERY = 64  # steps between flushes of near-subnormal optimizer state
+FLUSH_BELOW = 1e-30  # float32's smallest normal number is 1.2e-38
+
 
 def _as_params(params: Any) -> list[Parameter]:
     if hasattr(params, "parameters"):
@@ -114,6 +117,25 @@ class Optimizer:
         self.step_count += 1
         for i, p in enumerate(self._targets):
             self.update(i, p, p.grad, lr)
+        self._flush_subnormal()
+
+    def _flush_subnormal(self) -> None:
+        """Every FLUSH_EVERY steps, zero the state entries below FLUSH_BELOW in magnitude.
+
+        A parameter whose gradient stays 0 (a weight from an input that is always 0, as most
+        of an image's pixels are) sees its moment estimates decay geometrically into float32's
+        subnormal range, where every multiply is ~13x slower on x86 (measured: 0.65 ms
+        against 0.05 ms for a 132k-entry ``m *= beta1``); MinAtar's DQN spent 1.7 ms of
+        each Adam step there. Such entries move a parameter by less than 1e-20 of its
+        value, so zeroing them changes no weight; between flushes no entry can decay from
+        FLUSH_BELOW to the subnormal range (0.9**64 > 1e-8).
+        """
+        if self.step_count % FLUSH_EVERY:
+            return
+        for arrays in self._slots.values():
+            for state in arrays:
+                if state.dtype.kind == "f":
+                    state[np.abs(state) < FLUSH_BELOW] = 0
 
     def update(self, i: int, param: Parameter, grad: Array, lr: float) -> None:
         """Update target ``i`` (the flat buffer, or parameter i) in place; its state arrays

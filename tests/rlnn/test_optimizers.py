@@ -372,3 +372,31 @@ def test_float32_parameters_stay_float32():
 def test_bad_hyperparameters_fail_with_the_argument_name(call, message):
     with pytest.raises(ValueError, match=message):
         call([Parameter(np.zeros(2))])
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "nadam", "rmsprop", "momentum"])
+def test_flushing_subnormal_state_changes_no_weight(name, monkeypatch):
+    """Entries whose gradient went to 0 decay into float32's (slow) subnormal range unless
+    flushed; flushing must leave the weights exactly as they would be."""
+    from rlnn.optimizers import base
+
+    def run(flush_every):
+        monkeypatch.setattr(base, "FLUSH_EVERY", flush_every)
+        p = Parameter(np.linspace(-1, 1, 256, dtype=np.float32))
+        opt = optimizers.get(name, [p], lr=1e-2)
+        rng = np.random.default_rng(0)
+        for step in range(1500):
+            grad = rng.standard_normal(256).astype(np.float32) * 1e-3
+            grad[32:] = 0.0 if step > 5 else grad[32:]  # most entries stop getting gradient
+            p.grad[...] = grad
+            opt.step()
+        state = np.concatenate([a.ravel() for arrays in opt._slots.values() for a in arrays])
+        return p.value.copy(), state
+
+    flushed, state = run(64)
+    unflushed, raw_state = run(10**9)
+    np.testing.assert_array_equal(flushed, unflushed)
+    tiny = np.finfo(np.float32).tiny
+    assert not np.any((state != 0) & (np.abs(state) < tiny))  # no subnormal left
+    if name in ("adam", "adamw", "nadam", "momentum"):
+        assert np.any((raw_state != 0) & (np.abs(raw_state) < tiny))  # it was a real risk
