@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 
 from agents.dqn import DQN
 from agents.dqn import registry as agent_registry
+from agents.presets import ALGO_PRESETS, DEFAULT_PRESET, PRESETS
 from agents.prioritized import PrioritizedReplayBuffer
 from agents.replay import ReplayBuffer
 
@@ -64,6 +66,9 @@ class Config:
     """hidden activation (any rlnn activation name)"""
     optimizer: str = "adam"
     """optimizer (any rlnn optimizer name)"""
+    optimizer_kwargs: dict[str, Any] = field(default_factory=dict)
+    """the optimizer's other hyperparameters under PyTorch's names, e.g.
+    alpha=0.95,eps=0.01,centered=true for RMSprop"""
     loss: str = "huber"
     """TD loss (any rlnn loss name; huber is SB3's smooth L1)"""
     dueling: bool | None = None
@@ -189,109 +194,39 @@ class Config:
             )
         if self.max_grad_norm < 0:
             raise ValueError(f"max-grad-norm must be >= 0, got {self.max_grad_norm}")
+        self._check_components()
+
+    def _check_components(self) -> None:
+        """The named activation, optimizer (with its keyword arguments) and loss exist."""
         import rlnn
 
         rlnn.activations.registry.lookup(self.activation)
         rlnn.optimizers.registry.lookup(self.optimizer)
+        if "lr" in self.optimizer_kwargs:
+            raise ValueError("optimizer-kwargs: give the learning rate as --learning-rate")
+        try:  # unknown or bad hyperparameters fail here, not at the first update
+            rlnn.optimizers.get(self.optimizer_spec(), [rlnn.Parameter(np.zeros(1))])
+        except TypeError as error:
+            raise ValueError(
+                f"optimizer-kwargs: {self.optimizer} does not take {self.optimizer_kwargs} "
+                f"({error})"
+            ) from None
         rlnn.losses.registry.lookup(self.loss)
+
+    def optimizer_spec(self) -> dict[str, Any]:
+        """The optimizer as a registry spec (its learning rate comes from the schedule)."""
+        return {"name": self.optimizer, **self.optimizer_kwargs}
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-# Tuned presets (the rest of the fields keep the Config defaults).
-PRESETS: dict[str, dict[str, Any]] = {
-    # Tuned on seeds 0-4 for both dqn and ddqn (README): rl-baselines3-zoo's collection
-    # rhythm (train every 128 steps, half as many gradient steps, target synced between
-    # phases), a larger batch, shorter exploration, a learning rate decaying to 0, cut tenfold
-    # at each evaluation that reaches the reward threshold so that a solved policy stays solved.
-    "CartPole-v1": {
-        "total_steps": 50_000,
-        "learning_rate": 2.3e-3,
-        "learning_rate_end": 0.0,
-        "batch_size": 128,
-        "buffer_size": 100_000,
-        "learning_starts": 1000,
-        "gamma": 0.99,
-        "train_freq": 128,
-        "gradient_steps": 64,
-        "target_update_interval": 10,
-        "exploration_fraction": 0.05,
-        "exploration_final_eps": 0.01,
-        "net_arch": [256, 256],
-        "solved_lr_factor": 0.1,
-        "eval_every": 2500,
-        "eval_episodes": 10,
-    },
-    "rlnn/Chain-v0": {
-        "total_steps": 4000,
-        "learning_rate": 3e-3,
-        "learning_rate_end": 0.0,
-        "batch_size": 32,
-        "buffer_size": 5000,
-        "learning_starts": 200,
-        "gamma": 0.9,
-        "train_freq": 1,
-        "target_update_interval": 100,
-        "exploration_fraction": 0.5,
-        "exploration_final_eps": 0.2,
-        "net_arch": [32],
-        "eval_every": 1000,
-        "checkpoint_every": 0,
-        "loss": "mse",
-    },
-    "rlnn/GridWorld-v0": {
-        "total_steps": 20_000,
-        "learning_rate": 2e-3,
-        "learning_rate_end": 0.0,
-        "batch_size": 64,
-        "buffer_size": 20_000,
-        "learning_starts": 500,
-        "gamma": 0.99,
-        "train_freq": 1,
-        "target_update_interval": 250,
-        "exploration_fraction": 0.5,
-        "exploration_final_eps": 0.1,
-        "net_arch": [64],
-        "eval_every": 2000,
-        "checkpoint_every": 0,
-    },
-}
-# Settings for one algo, applied over the env's preset: ("*", algo) for every env, then
-# (env, algo). Rainbow takes Hessel et al.'s alpha = 0.5 and a C51 support that covers the
-# env's discounted returns.
-ALGO_PRESETS: dict[tuple[str, str], dict[str, Any]] = {
-    ("*", "rainbow"): {"prioritized_alpha": 0.5},
-    ("CartPole-v1", "rainbow"): {"v_min": 0.0, "v_max": 100.0},
-    ("Acrobot-v1", "rainbow"): {"v_min": -100.0, "v_max": 0.0, "gradient_steps": 1},
-    ("LunarLander-v3", "rainbow"): {"gradient_steps": 1},
-    ("rlnn/Chain-v0", "rainbow"): {"v_min": 0.0, "v_max": 1.0},
-    ("rlnn/GridWorld-v0", "rainbow"): {"v_min": -1.0, "v_max": 1.0},
-}
-DEFAULT_PRESET: dict[str, Any] = {
-    # rl-baselines3-zoo's settings for Acrobot-v1 and LunarLander (its gradient_steps -1 is
-    # one gradient step per environment step collected: 4 every 4 steps).
-    "total_steps": 100_000,
-    "learning_rate": 6.3e-4,
-    "batch_size": 128,
-    "buffer_size": 50_000,
-    "learning_starts": 0,
-    "gamma": 0.99,
-    "train_freq": 4,
-    "gradient_steps": 4,
-    "target_update_interval": 250,
-    "exploration_fraction": 0.12,
-    "exploration_final_eps": 0.1,
-    "net_arch": [256, 256],
-}
 
 
 def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
     """The preset of ``env`` (or the default preset), then the preset of ``env`` with this
     algo (if any), then ``overrides`` on top."""
     algo = overrides.get("algo", Config.algo)
-    values = {
-        **PRESETS.get(env, DEFAULT_PRESET),
+    values = {  # copies: a config's lists and dicts must not be the presets' own
+        **copy.deepcopy(PRESETS.get(env, DEFAULT_PRESET)),
         **ALGO_PRESETS.get(("*", algo), {}),
         **ALGO_PRESETS.get((env, algo), {}),
         **overrides,
@@ -328,7 +263,7 @@ def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN
         net_arch=config.net_arch,
         activation=config.activation,
         learning_rate=learning_rate_spec(config),
-        optimizer=config.optimizer,
+        optimizer=config.optimizer_spec(),
         loss=config.loss,
         max_grad_norm=config.max_grad_norm or None,
         tau=config.tau,

@@ -104,6 +104,9 @@ def check_value(path: Path, name: str, value: Any, where: str = "") -> Any:
         ok = isinstance(value, list) and all(
             (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str) for v in value
         )
+    elif typing.get_origin(base) is dict:
+        expected = "table"
+        ok = isinstance(value, dict)
     else:
         ok = isinstance(value, base)
     if not ok:

@@ -38,6 +38,22 @@ def _parse_list(text: str) -> list[int | str]:
     return [int(v) if re.fullmatch(r"[+-]?\d+", v) else v for v in items]
 
 
+def _parse_dict(text: str) -> dict[str, Any]:
+    """``key=value,key=value``: values as Python literals (numbers, True/False; ``true`` and
+    ``false`` too), else as text."""
+    out: dict[str, Any] = {}
+    for item in (v.strip() for v in text.split(",") if v.strip()):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise argparse.ArgumentTypeError(f"expected key=value,key=value, got {text!r}")
+        value = {"true": "True", "false": "False"}.get(value.strip().lower(), value.strip())
+        try:
+            out[key.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key.strip()] = value
+    return out
+
+
 def _base_type(annotation: Any) -> Any:
     """``int | None`` -> int; ``list[int]`` -> list."""
     origin = typing.get_origin(annotation)
@@ -74,12 +90,18 @@ def add_dataclass_arguments(
             default = shown_defaults[f.name]
         if isinstance(default, list):
             default = ",".join(str(v) for v in default)
+        if isinstance(default, dict):
+            default = ",".join(f"{k}={v}" for k, v in default.items()) or None
         help_text += (
             f" (default: {default})" if default is not None and default is not False else ""
         )
         if kind is bool:
             parser.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
+        elif kind is dict:
+            parser.add_argument(
+                flag, type=_parse_dict, default=None, help=help_text, metavar="K=V,K=V"
             )
         elif kind is list:
             parser.add_argument(flag, type=_parse_list, default=None, help=help_text, metavar="N,N")

@@ -129,7 +129,9 @@ class RMSprop(Optimizer):
             ga = self._slots["grad_avg"][i]
             ga *= self.alpha
             ga += (1 - self.alpha) * grad
-            avg = np.sqrt(sq - ga * ga) + self.eps
+            # Never negative in exact arithmetic (a variance); rounding, or the flush of a
+            # near-subnormal square average (Optimizer._flush_subnormal), can make it so.
+            avg = np.sqrt(np.maximum(sq - ga * ga, 0.0)) + self.eps
         else:
             avg = np.sqrt(sq) + self.eps
         if self.momentum:

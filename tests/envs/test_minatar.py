@@ -66,3 +66,30 @@ def test_a_conv_dqn_trains_on_breakout_and_resumes_exactly(tmp_path):
     assert set(wa) == set(wb) and wa["0.weight"].shape == (3, 3, 4, 8)
     for key in wa:
         np.testing.assert_array_equal(wa[key], wb[key])
+
+
+def test_the_minatar_preset_is_minatars_dqn(tmp_path):
+    config = make_config("MinAtar/SpaceInvaders-v1")
+    config.validate()
+    assert config.net_arch == ["c16k3", 128] and config.total_steps == 5_000_000
+    small = make_config(
+        "MinAtar/Breakout-v0", total_steps=300, learning_starts=100, buffer_size=500,
+        eval_every=0, final_eval_episodes=1, checkpoint_every=0, quiet=True, logdir=str(tmp_path),
+    )  # fmt: skip
+    from agents.config import make_agent
+
+    env = envs.make("MinAtar/Breakout-v0")
+    agent = make_agent(small, env.observation_space, env.action_space)
+    opt = agent.optimizer
+    assert type(opt).__name__ == "RMSprop" and opt.centered and opt.eps == 0.01
+    assert opt.alpha == 0.95 and opt.momentum == 0.0 and agent.max_grad_norm is None
+    assert train(small)["total_steps"] == 300
+
+
+def test_optimizer_kwargs_are_checked_before_the_run(tmp_path):
+    from tests.agents.test_train import cli
+
+    out = cli("--optimizer", "rmsprop", "--optimizer-kwargs", "alfa=0.9", "--logdir", str(tmp_path))
+    assert out.returncode == 2
+    assert "optimizer-kwargs: rmsprop does not take {'alfa': 0.9}" in out.stderr
+    assert not list(tmp_path.iterdir())

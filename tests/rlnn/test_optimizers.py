@@ -374,7 +374,9 @@ def test_bad_hyperparameters_fail_with_the_argument_name(call, message):
         call([Parameter(np.zeros(2))])
 
 
-@pytest.mark.parametrize("name", ["adam", "adamw", "nadam", "rmsprop", "momentum"])
+@pytest.mark.parametrize(
+    "name", ["adam", "adamw", "nadam", "rmsprop", "rmsprop_centered", "momentum"]
+)
 def test_flushing_subnormal_state_changes_no_weight(name, monkeypatch):
     """Entries whose gradient went to 0 decay into float32's (slow) subnormal range unless
     flushed; flushing must leave the weights exactly as they would be."""
@@ -383,7 +385,8 @@ def test_flushing_subnormal_state_changes_no_weight(name, monkeypatch):
     def run(flush_every):
         monkeypatch.setattr(base, "FLUSH_EVERY", flush_every)
         p = Parameter(np.linspace(-1, 1, 256, dtype=np.float32))
-        opt = optimizers.get(name, [p], lr=1e-2)
+        extra = {"centered": True} if name == "rmsprop_centered" else {}
+        opt = optimizers.get(name.removesuffix("_centered"), [p], lr=1e-2, **extra)
         rng = np.random.default_rng(0)
         for step in range(1500):
             grad = rng.standard_normal(256).astype(np.float32) * 1e-3
@@ -395,6 +398,7 @@ def test_flushing_subnormal_state_changes_no_weight(name, monkeypatch):
 
     flushed, state = run(64)
     unflushed, raw_state = run(10**9)
+    assert np.all(np.isfinite(flushed))
     np.testing.assert_array_equal(flushed, unflushed)
     tiny = np.finfo(np.float32).tiny
     assert not np.any((state != 0) & (np.abs(state) < tiny))  # no subnormal left
