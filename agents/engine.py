@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +67,19 @@ class EngineOptions:
     engine: str = "auto"
     workers: int | None = None
     address: str | None = None
+    _engine: str | None = field(default=None, init=False, repr=False)
 
     def resolved(self) -> str:
-        """ "ray" or "local", after checking the options.
+        """ "ray" or "local", after checking the options (once: the address check connects).
 
         Raises:
             ValueError: naming the option, what was expected and what came.
         """
+        if self._engine is None:
+            self._engine = self._resolve()
+        return self._engine
+
+    def _resolve(self) -> str:
         if self.engine not in ("auto", "ray", "local"):
             raise ValueError(f"--engine: expected auto, ray or local, got {self.engine!r}")
         if self.workers is not None and self.workers < 1:
@@ -101,8 +107,7 @@ def check_address(address: str, timeout: float = 5.0) -> tuple[str, int]:
         raise ValueError(f"--address: expected HOST:PORT (e.g. 127.0.0.1:6379), got {address!r}")
     port = int(port_text)
     try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
+        socket.create_connection((host, port), timeout=timeout).close()
     except OSError as error:
         raise ValueError(
             f"--address: no Ray cluster answers at {host}:{port} ({error.strerror or error}); "

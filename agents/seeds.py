@@ -266,14 +266,17 @@ class Progress:
         )
 
     def report(self, job: Job, report: Report) -> None:
+        self._advance(job, report.step)
+
+    def _advance(self, job: Job, step: int) -> None:
         # A retried run reports steps it had passed already: count each step once.
         before = self.done.get(job.run_dir, 0)
-        if report.step > before:
-            self.done[job.run_dir] = report.step
-            self.bar.update(report.step - before)
+        if step > before:
+            self.done[job.run_dir] = step
+            self.bar.update(step - before)
 
     def finished(self, job: Job, summary: dict[str, Any]) -> None:
-        self.report(job, Report(summary["total_steps"], summary["total_steps"], {}, None, True))
+        self._advance(job, summary["total_steps"])
         where = f"{job.run_dir.parent.name}: " if self.prefix else ""
         self.bar.write(where + seed_line(summary))
 

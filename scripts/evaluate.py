@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"--episodes must be a positive integer, got {args.episodes}")
     path = Path(args.path)
     runs = run_directories(path) if path.is_dir() else []
-    if len(runs) > 1 or (runs and runs[0] != path):
+    if runs and runs != [path]:  # a seed group or a sweep, not one run directory
         per_run = {
             str(run): evaluate_model(run / "model.npz", args.env, args.episodes, args.seed)
             for run in runs

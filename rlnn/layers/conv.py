@@ -145,6 +145,7 @@ class Conv2D(_Windows, Activated, Layer):
             rng,
         )
         self._label = f"Conv2D({self.in_channels} -> {self.out_channels}, {kh}x{kw})"
+        self._im2col: dict[tuple, Array] = {}
 
     def _convolve(self, x: Array, cache: str) -> tuple[Array, Array, tuple[int, ...]]:
         """(pre-activation output, the im2col matrix, the padded input's shape).
@@ -158,7 +159,7 @@ class Conv2D(_Windows, Activated, Layer):
         b, oh, ow = windows.shape[:3]
         # (B, OH, OW, C, kh, kw) -> rows of (kh, kw, C), the weight's own order
         rows = windows.transpose(0, 1, 2, 4, 5, 3)
-        buffers = self.__dict__.setdefault("_im2col", {})
+        buffers = self._im2col
         key = (cache, rows.shape, self.dtype)
         columns = buffers.get(key)
         if columns is None:
