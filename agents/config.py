@@ -64,6 +64,8 @@ class Config:
     c16k3,128 (c<filters>k<kernel>[s<stride>][p<padding>])"""
     activation: str = "relu"
     """hidden activation (any rlnn activation name)"""
+    layer_norm: bool = False
+    """LayerNorm between each hidden Dense layer and its activation"""
     optimizer: str = "adam"
     """optimizer (any rlnn optimizer name)"""
     optimizer_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -262,6 +264,7 @@ def make_agent(config: Config, observation_space: Any, action_space: Any) -> DQN
         seed=int(np.random.SeedSequence(config.seed).generate_state(1)[0]),
         net_arch=config.net_arch,
         activation=config.activation,
+        layer_norm=config.layer_norm,
         learning_rate=learning_rate_spec(config),
         optimizer=config.optimizer_spec(),
         loss=config.loss,

@@ -46,6 +46,7 @@ class DQN:
         net_arch: hidden layer sizes, after any convolutions (``"c16k3"``; see
             :mod:`agents.networks`).
         activation: hidden activation name.
+        layer_norm: a LayerNorm between each hidden Dense layer and its activation.
         learning_rate: a number or a schedule spec (a function of the update count).
         optimizer: optimizer name or spec (Adam by default, PyTorch's eps).
         loss: loss on the taken actions' Q-values (Huber by default, i.e. SB3's smooth L1);
@@ -59,8 +60,8 @@ class DQN:
         noisy_sigma0: initial noise scale σ₀ of the noisy layers.
         distributional: C51 instead of scalar Q-values.
         n_atoms, v_min, v_max: the C51 support.
-        network: a prebuilt online network (then net_arch, activation, dueling and noisy are
-            ignored; its output must have n_actions·n_atoms columns when distributional).
+        network: a prebuilt online network (then net_arch, activation, layer_norm, dueling and
+            noisy are ignored; its output must have n_actions·n_atoms columns when distributional).
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class DQN:
         seed: int | None = None,
         net_arch: list[int | str] | tuple[int | str, ...] = (64, 64),
         activation: str = "relu",
+        layer_norm: bool = False,
         learning_rate: Any = 1e-3,
         optimizer: Any = "adam",
         loss: Any = "huber",
@@ -124,6 +126,7 @@ class DQN:
                 atoms=self.atoms,
                 noisy_sigma0=noisy_sigma0,
                 obs_shape=tuple(observation_space.shape),
+                layer_norm=layer_norm,
             )
         )
         self.target = target_copy(self.online, target_noise_seed) if target_network else self.online

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import rlnn
+from rlnn.layers.sequential import hidden_dense
 
 CONV_SPEC = re.compile(r"c(\d+)k(\d+)(?:s(\d+))?(?:p(\d+))?", re.IGNORECASE)
 NET_ARCH_HELP = (
@@ -104,6 +105,7 @@ def build_q_network(
     atoms: int = 1,
     noisy_sigma0: float = 0.5,
     obs_shape: tuple[int, ...] | None = None,
+    layer_norm: bool = False,
 ) -> rlnn.Sequential:
     """An MLP from observations to ``n_actions·atoms`` outputs (PyTorch's default init),
     after a convolutional torso when ``net_arch`` starts with convolutions (``obs_shape``
@@ -114,7 +116,8 @@ def build_q_network(
     advantage, aggregated by :class:`rlnn.Dueling`) each with its own last hidden layer, as
     Wang et al.'s fully connected streams; ``noisy`` makes the head's layers
     :class:`rlnn.NoisyDense` (the earlier layers play the part of the paper's convolutional
-    torso and stay deterministic).
+    torso and stay deterministic). ``layer_norm`` puts a :class:`rlnn.LayerNorm` between every
+    hidden Dense layer and its activation (not after convolutions, nor on the output).
     """
     rng = np.random.default_rng(rng)
     convs, hidden = split_net_arch(net_arch)
@@ -123,6 +126,7 @@ def build_q_network(
         rest = build_q_network(
             features, n_actions, hidden, activation, rng, weight_init,
             dueling=dueling, noisy=noisy, atoms=atoms, noisy_sigma0=noisy_sigma0,
+            layer_norm=layer_norm,
         )  # fmt: skip
         return rlnn.Sequential([*torso, *rest.layers])
     if not (dueling or noisy):
@@ -132,23 +136,31 @@ def build_q_network(
             seed=rng,
             weight_init=weight_init,
             bias_init="zeros",
+            layer_norm=layer_norm,
         )
     sizes = [obs_dim, *net_arch]
     torso: list[rlnn.Layer] = [
-        rlnn.Dense(n_in, n_out, activation, weight_init=weight_init, rng=rng)
+        layer
         for n_in, n_out in zip(sizes[:-2], sizes[1:-1], strict=True)
+        for layer in hidden_dense(
+            n_in, n_out, activation, layer_norm, weight_init=weight_init, rng=rng
+        )
     ]
     head_in, hidden = sizes[-2], sizes[-1]
 
     def stream(n_out: int) -> rlnn.Sequential:
         if noisy:
+            first = hidden_dense(
+                head_in, hidden, activation, layer_norm,
+                dense=rlnn.NoisyDense, sigma0=noisy_sigma0, rng=rng,
+            )  # fmt: skip
             return rlnn.Sequential(
-                [
-                    rlnn.NoisyDense(head_in, hidden, activation, sigma0=noisy_sigma0, rng=rng),
-                    rlnn.NoisyDense(hidden, n_out, sigma0=noisy_sigma0, rng=rng),
-                ]
+                [*first, rlnn.NoisyDense(hidden, n_out, sigma0=noisy_sigma0, rng=rng)]
             )
-        return rlnn.mlp([head_in, hidden, n_out], activation, seed=rng, weight_init=weight_init)
+        return rlnn.mlp(
+            [head_in, hidden, n_out], activation, seed=rng, weight_init=weight_init,
+            layer_norm=layer_norm,
+        )  # fmt: skip
 
     head: rlnn.Layer = (
         rlnn.Dueling(stream(atoms), stream(n_actions * atoms), n_actions, atoms)

@@ -1,5 +1,5 @@
 """Layers: the base classes, Dense, NoisyDense, Conv2D, MaxPool2D, Flatten, Sequential, Dueling,
-Dropout, BatchNorm, and the layer registry."""
+Dropout, BatchNorm, LayerNorm, and the layer registry."""
 
 from rlnn.layers.base import Layer, Parameter
 from rlnn.layers.batchnorm import BatchNorm
@@ -7,6 +7,7 @@ from rlnn.layers.conv import Conv2D, Flatten, MaxPool2D
 from rlnn.layers.dense import Dense
 from rlnn.layers.dropout import Dropout
 from rlnn.layers.dueling import Dueling
+from rlnn.layers.layernorm import LayerNorm
 from rlnn.layers.noisy import NoisyDense, noise_disabled, noisy_layers, reset_noise
 from rlnn.layers.registry import build, registry
 from rlnn.layers.sequential import Sequential, mlp
@@ -26,6 +27,7 @@ __all__ = [
     "Sequential",
     "Dropout",
     "BatchNorm",
+    "LayerNorm",
     "mlp",
     "build",
     "registry",

@@ -114,27 +114,53 @@ def mlp(
     activation: Any = "relu",
     output_activation: Any = None,
     *,
+    layer_norm: bool = False,
     dtype: DTypeLike = np.float32,
     seed: int | np.random.Generator | None = None,
     **dense_kwargs: Any,
 ) -> Sequential:
     """A multilayer perceptron: ``mlp([4, 64, 64, 2])`` is Dense(4,64,relu), Dense(64,64,relu),
     Dense(64,2). One generator (from ``seed``) initializes every layer, so a seed fixes all weights.
+
+    ``layer_norm`` puts a :class:`LayerNorm` between each hidden Dense layer and its activation
+    (Dense(4,64), LayerNorm(64), ReLU, ...), the place Ba et al. and most RL uses give it.
     """
     if len(sizes) < 2:
         raise ValueError(f"mlp: sizes needs at least an input and an output size, got {sizes}")
     rng = np.random.default_rng(seed)
     layers: list[Layer] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
-        last = i == len(sizes) - 2
-        layers.append(
-            Dense(
-                n_in,
-                n_out,
-                output_activation if last else activation,
-                dtype=dtype,
-                rng=rng,
-                **dense_kwargs,
+        if i == len(sizes) - 2:
+            layers.append(
+                Dense(n_in, n_out, output_activation, dtype=dtype, rng=rng, **dense_kwargs)
             )
-        )
+        else:
+            layers += hidden_dense(
+                n_in, n_out, activation, layer_norm, dtype=dtype, rng=rng, **dense_kwargs
+            )
     return Sequential(layers)
+
+
+def hidden_dense(
+    n_in: int,
+    n_out: int,
+    activation: Any,
+    layer_norm: bool = False,
+    *,
+    dense: type[Layer] = Dense,
+    dtype: DTypeLike = np.float32,
+    **dense_kwargs: Any,
+) -> list[Layer]:
+    """One hidden layer: ``[dense(n_in, n_out, activation)]``, or with ``layer_norm``
+    ``[dense(n_in, n_out), LayerNorm(n_out), activation]``."""
+    if not layer_norm:
+        return [dense(n_in, n_out, activation, dtype=dtype, **dense_kwargs)]
+    from rlnn import activations
+    from rlnn.layers.layernorm import LayerNorm
+
+    after = [] if activation is None else [activations.get(activation)]
+    return [
+        dense(n_in, n_out, None, dtype=dtype, **dense_kwargs),
+        LayerNorm(n_out, dtype=dtype),
+        *after,
+    ]

@@ -122,3 +122,35 @@ def test_rainbow_collects_from_vector_envs(tmp_path):
     allowed = np.array([0.99, 0.99**2, 0.99**3])
     assert np.isclose(buffer["discounts"][:, None], allowed).any(axis=1).all()
     assert np.mean(np.isclose(buffer["discounts"], 0.99**3)) > 0.5
+
+
+def test_layer_norm_from_the_cli_trains_resumes_exactly_and_evaluates(tmp_path):
+    flags = ["--layer-norm", "--algo", "ddqn", "--dueling", "--logdir"]
+    assert parse_args([*flags, "x"]).layer_norm and not parse_args([]).layer_norm
+
+    def run(logdir, **extra):
+        config = make_config(
+            "CartPole-v1", layer_norm=True, algo="ddqn", dueling=True,
+            logdir=str(tmp_path / logdir), **TINY, **extra,
+        )  # fmt: skip
+        return train(config, logger=MemoryLogger())
+
+    uninterrupted = run("a")
+    run("b")
+    checkpoints = sorted((tmp_path / "b").glob("*/checkpoints/step_*.pkl"))
+    checkpoints[-1].unlink()
+    resumed = run("b", resume=True)
+    (weights_a, _), (weights_b, _) = final_state(uninterrupted), final_state(resumed)
+    assert sum("LayerNorm" in type(x).__name__ for x in _layers(uninterrupted)) == 3
+    for key in weights_a:
+        np.testing.assert_array_equal(weights_a[key], weights_b[key])
+    from scripts.evaluate import main
+
+    assert main([uninterrupted["run_dir"], "--episodes", "2"])["episodes"] == 2
+
+
+def _layers(summary):
+    def leaves(layer):
+        return [layer, *(leaf for child in layer.children() for leaf in leaves(child))]
+
+    return leaves(rlnn.load(Path(summary["run_dir"]) / "model.npz"))
