@@ -56,7 +56,11 @@ class Config:
     """epsilon after the decay"""
     solved_lr_factor: float | None = None
     """multiply the learning rate by this each time a periodic evaluation reaches the env's
-    reward threshold (0 stops learning once solved: early stopping; unset: never)"""
+    reward threshold (0 ends the run there, as SB3's StopTrainingOnRewardThreshold: the solved
+    weights are the final ones; unset: never)"""
+    solved_when: str = "mean"
+    """what solved_lr_factor counts as solved: mean (the evaluation's mean return reaches the
+    threshold, the env's own definition) or all (every evaluation episode does)"""
     max_grad_norm: float = 10.0
     """clip the global gradient norm to this (0 disables clipping)"""
     net_arch: list[int | str] = field(default_factory=lambda: [64, 64])
@@ -186,6 +190,8 @@ class Config:
         split_net_arch(self.net_arch)
         if self.solved_lr_factor is not None and not 0.0 <= self.solved_lr_factor <= 1.0:
             raise ValueError(f"solved-lr-factor must be in [0, 1], got {self.solved_lr_factor}")
+        if self.solved_when not in ("mean", "all"):
+            raise ValueError(f"solved-when must be 'mean' or 'all', got {self.solved_when!r}")
         for name in ("prioritized_eps", "noisy_sigma0"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name.replace('_', '-')} must be > 0, got {getattr(self, name)}")

@@ -20,8 +20,15 @@ def _pyplot():
 
 
 def evaluation_matrix(per_seed: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """(steps (n,), returns (seeds, n)) of the periodic evaluations every seed has."""
+    """(steps (n,), returns (seeds, n)) of the periodic evaluations every seed has; a seed
+    that stopped once solved (``stopped_at``) keeps its final weights, so its final
+    evaluation stands for it at the other seeds' later steps."""
     series = [{int(s): r for s, r, _ in summary["evaluations"]} for summary in per_seed]
+    later = {s for d in series for s in d}
+    for d, summary in zip(series, per_seed, strict=True):
+        if summary.get("stopped_at") is not None:
+            final = summary["eval_mean_return"]
+            d.update({s: final for s in later if s > summary["stopped_at"]})
     common = sorted(set.intersection(*(set(d) for d in series))) if series else []
     return np.array(common), np.array([[d[s] for s in common] for d in series])
 

@@ -254,7 +254,7 @@ class Progress:
         self.done: dict[Path, int] = {}
         for job in jobs:
             summary = job.done()
-            self.done[job.run_dir] = summary["total_steps"] if summary else 0
+            self.done[job.run_dir] = job.config.total_steps if summary else 0
         total = sum(job.config.total_steps for job in jobs)
         self.bar = tqdm(
             total=total,
@@ -276,7 +276,7 @@ class Progress:
             self.bar.update(step - before)
 
     def finished(self, job: Job, summary: dict[str, Any]) -> None:
-        self._advance(job, summary["total_steps"])
+        self._advance(job, job.config.total_steps)  # all of it, also for a run stopped early
         where = f"{job.run_dir.parent.name}: " if self.prefix else ""
         self.bar.write(where + seed_line(summary))
 

@@ -154,7 +154,7 @@ class Run:
         self._base_wall = state.wall_seconds
         self._last_log = (state.step, self._started)
         try:
-            while state.step < config.total_steps:
+            while state.step < config.total_steps and not self.stopped:
                 actions = self.act()
                 self.collect(actions)
                 self.learn()
@@ -163,7 +163,8 @@ class Run:
                 self.log()
                 self.evaluate_and_checkpoint()
             state.wall_seconds = self._wall()
-            final = self._evaluate(config.final_eval_episodes, 10**6)
+            returns = self._evaluate(config.final_eval_episodes, 10**6)
+            final = float(returns.mean()), float(returns.std())
             checkpoint = self._checkpoint()
             self.agent.save(self.run_dir / "model.npz")
         finally:
@@ -172,6 +173,11 @@ class Run:
         summary = self.finish(final)
         self._report(checkpoint, done=True, metrics=summary)
         return summary
+
+    @property
+    def stopped(self) -> bool:
+        """A ``solved_lr_factor`` of 0 has stopped learning: the run ends at that evaluation."""
+        return self.agent.optimizer.lr_factor == 0.0
 
     def act(self) -> np.ndarray:
         """Uniform random actions until ``learning_starts``, then the agent's
@@ -268,7 +274,8 @@ class Run:
 
     def _periodic_evaluation(self) -> None:
         state, logger, agent = self.state, self.logger, self.agent
-        mean, std = self._evaluate(self.config.eval_episodes, len(state.evaluations))
+        returns = self._evaluate(self.config.eval_episodes, len(state.evaluations))
+        mean, std = float(returns.mean()), float(returns.std())
         _log_histograms(logger, agent, self.buffer.states[: min(len(self.buffer), 256)], state.step)
         state.evaluations.append((state.step, mean, std))
         logger.scalar("eval/mean_return", mean, state.step)
@@ -280,18 +287,19 @@ class Run:
                 state.first_solved_train_seconds = (
                     state.first_solved_wall_seconds - state.eval_seconds
                 )
-            if self.config.solved_lr_factor is not None:
+            solved = returns.min() if self.config.solved_when == "all" else mean
+            if self.config.solved_lr_factor is not None and solved >= self.threshold:
                 agent.optimizer.lr_factor *= self.config.solved_lr_factor
         if state.best_eval_mean_return is None or mean > state.best_eval_mean_return:
             state.best_eval_mean_return = mean
 
-    def _evaluate(self, episodes: int, index: int) -> tuple[float, float]:
+    def _evaluate(self, episodes: int, index: int) -> np.ndarray:
         began = time.perf_counter()
         seed = self.config.seed
         seeds = [10_000 + seed * 1_000_003 + index * episodes + k for k in range(episodes)]
         returns = evaluate(self.agent, self.eval_envs[:episodes], seeds)
         self.state.eval_seconds += time.perf_counter() - began
-        return float(returns.mean()), float(returns.std())
+        return returns
 
     def _checkpoint(self) -> Path:
         return save_checkpoint(
@@ -341,6 +349,7 @@ class Run:
         config, state, logger = self.config, self.state, self.logger
         final_mean, final_std = final
         summary = run_summary(config, state, final, self.threshold, self.run_dir)
+        summary["stopped_at"] = state.step if self.stopped else None
         atomic_write(
             self.run_dir / "summary.json",
             lambda f: f.write(json.dumps(summary, indent=2).encode()),

@@ -114,6 +114,20 @@ def test_group_results_and_their_table():
     assert "| 2 | 200.0 | never | 10.0 |" in table
 
 
+def test_a_seed_stopped_once_solved_keeps_its_final_return_on_the_curve():
+    from agents.plots import evaluation_matrix
+
+    ran = {"evaluations": [[1000, 10.0, 0], [2000, 20.0, 0], [3000, 30.0, 0]],
+           "eval_mean_return": 31.0}  # fmt: skip
+    stopped = {"evaluations": [[1000, 50.0, 0], [2000, 500.0, 0]], "eval_mean_return": 499.0,
+               "stopped_at": 2000}  # fmt: skip
+    steps, returns = evaluation_matrix([ran, stopped])
+    np.testing.assert_array_equal(steps, [1000, 2000, 3000])
+    np.testing.assert_array_equal(returns, [[10, 20, 30], [50, 500, 499]])
+    short = {"evaluations": [[1000, 5.0, 0]], "eval_mean_return": 5.0}  # ended, not stopped
+    np.testing.assert_array_equal(evaluation_matrix([ran, short])[0], [1000])
+
+
 def test_each_seed_of_a_group_is_the_run_seed_k_makes(tmp_path):
     group = cli(*QUICK, "--seeds", "0-1", "--engine", "local", "--logdir", str(tmp_path / "g"))
     assert group.returncode == 0, group.stderr

@@ -1,7 +1,9 @@
 """The training loop: resume exactness, logging, summaries, errors, and learning against Q*."""
 
+import dataclasses
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -364,6 +366,57 @@ def test_solved_lr_factor_cuts_the_learning_rate_after_each_solved_evaluation(tm
     assert all(lr == pytest.approx(config.learning_rate) for lr in before)
     assert after and after[0] <= 0.5 * config.learning_rate
     assert after == sorted(after, reverse=True)
+
+
+def test_a_solved_lr_factor_of_0_ends_the_run_with_the_solved_weights(tmp_path):
+    config = make_config(
+        "rlnn/Chain-v0", logdir=str(tmp_path), quiet=True, solved_lr_factor=0.0,
+        solved_when="all", eval_every=500, checkpoint_every=500, total_steps=3000,
+    )  # fmt: skip
+    saved = {}
+
+    def keep(report):  # the run keeps only its newest checkpoints: read each as it comes
+        if report.checkpoint is not None:
+            with open(report.checkpoint, "rb") as f:
+                saved[report.step] = pickle.load(f)["agent"]["online"]
+
+    summary = train(config, logger=MemoryLogger(), reporter=keep)
+    solved = summary["first_solved_step"]
+    assert solved is not None and solved <= 2000
+    assert summary["stopped_at"] == summary["total_steps"] == solved
+    assert summary["evaluations"][-1][0] == solved
+    final = rlnn.load(Path(summary["run_dir"]) / "model.npz").state_dict()
+    for key, value in final.items():
+        np.testing.assert_array_equal(value, saved[solved][key])
+    again = train(dataclasses.replace(config, resume=True), logger=MemoryLogger())
+    assert again["total_steps"] == solved  # a stopped run stays stopped when resumed
+    unstopped = train(
+        dataclasses.replace(config, solved_lr_factor=None, logdir=str(tmp_path / "b")),
+        logger=MemoryLogger(),
+    )
+    assert unstopped["stopped_at"] is None and unstopped["total_steps"] == 3000
+
+
+@pytest.mark.parametrize(("when", "cut"), [("mean", True), ("all", False)])
+def test_solved_when_all_needs_every_evaluation_episode_to_reach_the_threshold(
+    tmp_path, monkeypatch, when, cut
+):
+    from agents.train import Run
+
+    config = make_config(
+        "rlnn/Chain-v0", logdir=str(tmp_path), quiet=True, solved_lr_factor=0.5,
+        solved_when=when, eval_episodes=4,
+    )  # fmt: skip
+    run = Run(config, logger=MemoryLogger())
+    run._started, run._base_wall = time.perf_counter(), 0.0  # as run() sets them
+    # mean 0.995 reaches Chain's threshold 0.99; one episode (0.98) does not
+    monkeypatch.setattr(run, "_evaluate", lambda episodes, index: np.array([1, 1, 1, 0.98]))
+    run._periodic_evaluation()
+    run.close()
+    assert run.state.first_solved_step == 0  # solved by the env's definition either way
+    assert run.agent.optimizer.lr_factor == (0.5 if cut else 1.0)
+    with pytest.raises(ValueError, match="solved-when must be 'mean' or 'all', got 'most'"):
+        make_config("rlnn/Chain-v0", solved_when="most").validate()
 
 
 def flag_help(text: str, flag: str) -> str:
