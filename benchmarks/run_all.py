@@ -15,6 +15,7 @@ for module in (
     "dqn_family",
     "many_seeds",
     "conv_vs_torch",
+    "classic_control",
 ):
     print(f"== {module}", flush=True)
     subprocess.run([sys.executable, "-m", f"benchmarks.{module}"], cwd=ROOT, check=True)
