@@ -81,6 +81,7 @@ def run_rlnn(seed: int, preset: str, algo: str) -> dict:
         "first_solved_step": summary["first_solved_step"],
         "solved_train_seconds": summary["first_solved_train_seconds"],
         "evaluations": summary["evaluations"],
+        "stopped_at": summary["stopped_at"],
         "run_dir": summary["run_dir"],
     }
 
@@ -169,11 +170,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=KINDS)
+    parser.add_argument(
+        "--report", action="store_true", help="plot and tabulate the last saved results only"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(args.one, args.seed)))
+        return
+    if args.report:
+        records = json.loads((HERE / "results" / "dqn_vs_sb3.json").read_text())["records"]
+        plot(records)
+        print(report(records))
         return
     kinds = args.kinds
     records = []
@@ -200,7 +209,7 @@ def main() -> None:
 
 def plot(records: list[dict]) -> None:
     """benchmarks/cartpole_curves.png: periodic evaluations, mean and range over seeds."""
-    import numpy as np
+    from agents.plots import evaluation_matrix
 
     sys.path.insert(0, str(HERE.parent / "scripts"))
     from plot_runs import plot_curves
@@ -215,12 +224,16 @@ def plot(records: list[dict]) -> None:
     for key, label in labels.items():
         runs = [r for r in records if (r["library"], r["preset"], r["algo"]) == key]
         if runs:
-            steps = np.array([e[0] for e in runs[0]["evaluations"]])
-            curves[label] = (steps, np.array([[e[1] for e in r["evaluations"]] for r in runs]))
+            # a run that ended once solved keeps its final return to the others' last step
+            per_seed = [
+                {**r, "eval_mean_return": r["final_return"], "stopped_at": r.get("stopped_at")}
+                for r in runs
+            ]
+            curves[label] = evaluation_matrix(per_seed)
     plot_curves(
         curves,
         HERE / "cartpole_curves.png",
-        "greedy evaluation return (10 episodes)",
+        "greedy evaluation return",
         "CartPole-v1: mean and min-max over seeds",
         threshold=THRESHOLD,
     )
@@ -257,7 +270,7 @@ def report(records: list[dict]) -> str:
                 label,
                 median_range([r["train_seconds"] for r in runs]),
                 median_range([r["wall_seconds"] for r in runs]),
-                median_range([TOTAL / r["train_seconds"] for r in runs]),
+                median_range([(r.get("stopped_at") or TOTAL) / r["train_seconds"] for r in runs]),
                 ", ".join(f"{r['final_return']:.0f}" for r in runs),
                 f"{sum(r['final_return'] >= THRESHOLD for r in runs)}/{len(runs)}",
                 ", ".join(str(r["first_solved_step"]) for r in runs),
