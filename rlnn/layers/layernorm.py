@@ -64,10 +64,14 @@ class LayerNorm(Layer):
             raise ValueError(
                 f"LayerNorm({self.features}) expected input (..., {self.features}), got {x.shape}"
             )
-        centered = x - x.mean(axis=-1, keepdims=True)
+        # ufunc calls, not ndarray.mean's Python wrapper: this runs at every action
+        mean = np.add.reduce(x, axis=-1, keepdims=True)
+        mean /= self.features
+        centered = x - mean
         var = np.einsum("...i,...i->...", centered, centered)[..., None]
         var /= self.features
-        inv_std = 1 / np.sqrt(var + self.eps, out=var)
+        var += self.eps
+        inv_std = np.reciprocal(np.sqrt(var, out=var), out=var)
         centered *= inv_std
         return centered, inv_std
 
@@ -94,7 +98,8 @@ class LayerNorm(Layer):
             g = grad_out * weight.value
         else:
             g = np.array(grad_out, dtype=self.dtype)
-        mean_g = g.mean(axis=-1, keepdims=True)
+        mean_g = np.add.reduce(g, axis=-1, keepdims=True)
+        mean_g /= self.features
         mean_gx = np.einsum("...i,...i->...", g, x_hat)[..., None]
         mean_gx /= self.features
         g -= mean_g
