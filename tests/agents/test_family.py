@@ -126,11 +126,13 @@ def test_rainbow_collects_from_vector_envs(tmp_path):
 
 def test_layer_norm_from_the_cli_trains_resumes_exactly_and_evaluates(tmp_path):
     flags = ["--layer-norm", "--algo", "ddqn", "--dueling", "--logdir"]
-    assert parse_args([*flags, "x"]).layer_norm and not parse_args([]).layer_norm
+    assert parse_args([*flags, "x"]).layer_norm and parse_args([]).layer_norm  # CartPole's preset
+    assert not parse_args(["--no-layer-norm"]).layer_norm
+    assert not parse_args(["--env", "Acrobot-v1"]).layer_norm
 
     def run(logdir, **extra):
         config = make_config(
-            "CartPole-v1", layer_norm=True, algo="ddqn", dueling=True,
+            "Acrobot-v1", layer_norm=True, algo="ddqn", dueling=True,
             logdir=str(tmp_path / logdir), **TINY, **extra,
         )  # fmt: skip
         return train(config, logger=MemoryLogger())

@@ -42,6 +42,7 @@ SHORT = dict(
     eval_episodes=2,
     final_eval_episodes=2,
     checkpoint_every=0,
+    solved_lr_factor=None,  # every run logs all four evaluations (the preset may stop at one)
     quiet=True,
 )
 
