@@ -1,4 +1,8 @@
-"""The DQN run configuration, per-environment presets, validation and agent wiring."""
+"""The DQN run configuration, per-environment presets, validation and agent wiring.
+
+The presets themselves, and why each value is what it is (the CartPole-v1 search on seeds
+0-29, its held-out results on 100-119), are in :mod:`agents.presets`.
+"""
 
 from __future__ import annotations
 
