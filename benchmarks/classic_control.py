@@ -1,7 +1,8 @@
 """Classic control, every env x dqn, ddqn, rainbow on many seeds, against rl-baselines3-zoo.
 
-    python -m benchmarks.classic_control                   # everything (about 1.5 h on 2 cores)
+    python -m benchmarks.classic_control                   # everything (about 2.5 h on 2 cores)
     python -m benchmarks.classic_control --envs Acrobot-v1 --algos dqn ddqn
+    python -m benchmarks.classic_control --resume          # continue after an interruption
 
 Each (env, algo) is one seed group of the many-seeds tool (``agents.seeds``: the same runs,
 statistics and files as ``train_dqn.py --seeds``), all groups on one engine (Ray when
@@ -28,7 +29,9 @@ ENVS = {
 ALGOS = ["dqn", "ddqn", "rainbow"]
 
 
-def run(envs: list[str], algos: list[str], logdir: Path, engine: str) -> list[dict]:
+def run(
+    envs: list[str], algos: list[str], logdir: Path, engine: str, resume: bool = False
+) -> list[dict]:
     from agents.config import make_config
     from agents.engine import EngineOptions
     from agents.seeds import Group, find_or_create_group_dir, parse_seeds, run_groups
@@ -38,7 +41,11 @@ def run(envs: list[str], algos: list[str], logdir: Path, engine: str) -> list[di
         seeds = parse_seeds(ENVS[env][0])
         for algo in algos:
             config = make_config(env, algo=algo, logdir=str(logdir), quiet=True)
-            groups.append(Group(find_or_create_group_dir(config, seeds, False), config, seeds))
+            try:
+                directory = find_or_create_group_dir(config, seeds, resume)
+            except ValueError:  # --resume, and this group never started
+                directory = find_or_create_group_dir(config, seeds, False)
+            groups.append(Group(directory, config, seeds))
     return run_groups(groups, EngineOptions(engine), quiet=False)
 
 
@@ -75,8 +82,12 @@ def main() -> None:
     parser.add_argument("--algos", nargs="+", choices=ALGOS, default=ALGOS)
     parser.add_argument("--logdir", type=Path, default=Path("/tmp/rlnn-classic-control"))
     parser.add_argument("--engine", choices=["auto", "ray", "local"], default="auto")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the newest groups in --logdir: finished "
+        "seeds are kept, interrupted ones continue from their checkpoints",
+    )  # fmt: skip
     args = parser.parse_args()
-    results = run(args.envs, args.algos, args.logdir, args.engine)
+    results = run(args.envs, args.algos, args.logdir, args.engine, args.resume)
     kept = [{k: v for k, v in r.items() if k != "per_seed"} for r in results]
     save("classic_control", {"machine": machine(), "results": kept})
     print(table(results))
