@@ -3,6 +3,7 @@
     python -m benchmarks.classic_control                   # everything (about 2.5 h on 2 cores)
     python -m benchmarks.classic_control --envs Acrobot-v1 --algos dqn ddqn
     python -m benchmarks.classic_control --resume          # continue after an interruption
+    python -m benchmarks.classic_control --report          # the table of what has finished
 
 Each (env, algo) is one seed group of the many-seeds tool (``agents.seeds``: the same runs,
 statistics and files as ``train_dqn.py --seeds``), all groups on one engine (Ray when
@@ -49,6 +50,32 @@ def run(
     return run_groups(groups, EngineOptions(engine), quiet=False)
 
 
+def finished(envs: list[str], algos: list[str], logdir: Path) -> list[dict]:
+    """The results of every (env, algo) whose newest group in ``logdir`` has all its seeds,
+    without running anything; the others as ``{"env", "algo", "missing"}``."""
+    from agents.config import make_config
+    from agents.seeds import Group, find_or_create_group_dir, group_results, parse_seeds
+
+    results = []
+    for env in envs:
+        seeds = parse_seeds(ENVS[env][0])
+        for algo in algos:
+            config = make_config(env, algo=algo, logdir=str(logdir), quiet=True)
+            try:
+                group = Group(find_or_create_group_dir(config, seeds, True), config, seeds)
+            except ValueError:
+                results.append({"env": env, "algo": algo, "missing": len(seeds)})
+                continue
+            summaries = [job.done() for job in group.jobs()]
+            missing = sum(summary is None for summary in summaries)
+            results.append(
+                {"env": env, "algo": algo, "missing": missing}
+                if missing
+                else group_results(config, seeds, summaries, 0.0)
+            )
+    return results
+
+
 def table(results: list[dict]) -> str:
     from agents.seeds import format_seeds
 
@@ -58,6 +85,9 @@ def table(results: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
+        if "missing" in r:
+            rows.append(f"| {r['env']} | {r['algo']} | not run ({r['missing']} seeds missing) |")
+            continue
         if "iqm" not in r:
             rows.append(f"| {r['directory']} | failed: {r.get('failed')} |")
             continue
@@ -86,7 +116,14 @@ def main() -> None:
         "--resume", action="store_true", help="continue the newest groups in --logdir: finished "
         "seeds are kept, interrupted ones continue from their checkpoints",
     )  # fmt: skip
+    parser.add_argument(
+        "--report", action="store_true",
+        help="tabulate the finished groups in --logdir without running anything",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.report:
+        print(table(finished(args.envs, args.algos, args.logdir)))
+        return
     results = run(args.envs, args.algos, args.logdir, args.engine, args.resume)
     kept = [{k: v for k, v in r.items() if k != "per_seed"} for r in results]
     save("classic_control", {"machine": machine(), "results": kept})
