@@ -30,49 +30,53 @@ ENVS = {
 ALGOS = ["dqn", "ddqn", "rainbow"]
 
 
-def run(
-    envs: list[str], algos: list[str], logdir: Path, engine: str, resume: bool = False
-) -> list[dict]:
+def cells(envs: list[str], algos: list[str], logdir: Path):
+    """(config, seeds) of every (env, algo), in table order."""
     from agents.config import make_config
-    from agents.engine import EngineOptions
-    from agents.seeds import Group, find_or_create_group_dir, parse_seeds, run_groups
+    from agents.seeds import parse_seeds
 
-    groups = []
     for env in envs:
         seeds = parse_seeds(ENVS[env][0])
         for algo in algos:
-            config = make_config(env, algo=algo, logdir=str(logdir), quiet=True)
-            try:
-                directory = find_or_create_group_dir(config, seeds, resume)
-            except ValueError:  # --resume, and this group never started
-                directory = find_or_create_group_dir(config, seeds, False)
-            groups.append(Group(directory, config, seeds))
+            yield make_config(env, algo=algo, logdir=str(logdir), quiet=True), seeds
+
+
+def run(
+    envs: list[str], algos: list[str], logdir: Path, engine: str, resume: bool = False
+) -> list[dict]:
+    from agents.engine import EngineOptions
+    from agents.seeds import Group, find_or_create_group_dir, run_groups
+
+    groups = []
+    for config, seeds in cells(envs, algos, logdir):
+        try:
+            directory = find_or_create_group_dir(config, seeds, resume)
+        except ValueError:  # --resume, and this group never started
+            directory = find_or_create_group_dir(config, seeds, False)
+        groups.append(Group(directory, config, seeds))
     return run_groups(groups, EngineOptions(engine), quiet=False)
 
 
 def finished(envs: list[str], algos: list[str], logdir: Path) -> list[dict]:
     """The results of every (env, algo) whose newest group in ``logdir`` has all its seeds,
     without running anything; the others as ``{"env", "algo", "missing"}``."""
-    from agents.config import make_config
-    from agents.seeds import Group, find_or_create_group_dir, group_results, parse_seeds
+    from agents.seeds import Group, find_or_create_group_dir, group_results
 
     results = []
-    for env in envs:
-        seeds = parse_seeds(ENVS[env][0])
-        for algo in algos:
-            config = make_config(env, algo=algo, logdir=str(logdir), quiet=True)
-            try:
-                group = Group(find_or_create_group_dir(config, seeds, True), config, seeds)
-            except ValueError:
-                results.append({"env": env, "algo": algo, "missing": len(seeds)})
-                continue
-            summaries = [job.done() for job in group.jobs()]
-            missing = sum(summary is None for summary in summaries)
-            results.append(
-                {"env": env, "algo": algo, "missing": missing}
-                if missing
-                else group_results(config, seeds, summaries, 0.0)
-            )
+    for config, seeds in cells(envs, algos, logdir):
+        cell = {"env": config.env, "algo": config.algo}
+        try:
+            group = Group(find_or_create_group_dir(config, seeds, True), config, seeds)
+        except ValueError:
+            results.append({**cell, "missing": len(seeds)})
+            continue
+        summaries = [job.done() for job in group.jobs()]
+        missing = sum(summary is None for summary in summaries)
+        results.append(
+            {**cell, "missing": missing}
+            if missing
+            else group_results(config, seeds, summaries, 0.0)
+        )
     return results
 
 
