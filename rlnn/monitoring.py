@@ -6,8 +6,11 @@ through tensorboardX (imported lazily), so nothing here hand-builds protobufs.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sys
+import time
 from collections import defaultdict
 from typing import Any, TextIO
 
@@ -109,38 +112,75 @@ def _hparam_value(value: Any) -> float | str | bool:
     return json.dumps(value, default=str)
 
 
-class TensorBoardLogger(Logger):
-    """Writes TensorBoard event files to ``logdir`` with tensorboardX's ``SummaryWriter``.
+_WRITERS = itertools.count()
 
-    Records are buffered in memory and flushed every ``flush_secs`` seconds by the writer's
-    own background thread, and at ``close()``, so logging does not block training.
+
+class TensorBoardLogger(Logger):
+    """Writes TensorBoard event files to ``logdir`` with tensorboardX's protobufs and its
+    event-file writer, in the calling thread.
+
+    Records go into a buffered file and reach the disk every ``flush_secs`` seconds (checked
+    at each record) and at ``flush()`` / ``close()``. tensorboardX's ``SummaryWriter`` hands
+    every record to two background threads through a ``multiprocessing.Queue`` instead; on a
+    busy machine (a worker per core, as ``--seeds`` runs) a thread woken for a record holds
+    the GIL while descheduled, and the training thread's NumPy calls wait for it:
+    benchmarks/README.md measures what that cost. Serializing a scalar here takes a few µs.
     """
 
-    def __init__(self, logdir: str, flush_secs: float = 10.0, max_queue: int = 1000) -> None:
-        from tensorboardX import SummaryWriter
+    def __init__(self, logdir: str, flush_secs: float = 10.0) -> None:
+        from tensorboardX import summary
+        from tensorboardX.event_file_writer import EventsWriter
+        from tensorboardX.proto.event_pb2 import Event
+
+        self._summary, self._event = summary, Event
 
         self.logdir = str(logdir)
-        self._writer = SummaryWriter(self.logdir, flush_secs=flush_secs, max_queue=max_queue)
+        os.makedirs(self.logdir, exist_ok=True)
+        # The file is named by the second it opened in; the pid and a count keep a second
+        # logger on the same directory (a resumed run) from truncating the first's file.
+        suffix = f".{os.getpid()}.{next(_WRITERS)}"
+        self._events = EventsWriter(os.path.join(self.logdir, "events"), suffix)
+        self.flush_secs = float(flush_secs)
+        self._flushed = time.monotonic()
+        self._closed = False
+
+    def _write(self, summary: Any, step: int) -> None:
+        event = self._event(wall_time=time.time(), step=int(step), summary=summary)
+        self._events.write_event(event)
+        if time.monotonic() - self._flushed >= self.flush_secs:
+            self.flush()
 
     def scalar(self, tag, value, step):
-        self._writer.add_scalar(tag, float(value), int(step))
+        self._write(self._summary.scalar(tag, float(value)), step)
 
     def histogram(self, tag, values, step):
-        self._writer.add_histogram(tag, np.asarray(values, dtype=np.float64), int(step))
+        values = np.asarray(values, dtype=np.float64)
+        self._write(self._summary.histogram(tag, values, "auto"), step)
 
     def text(self, tag, text, step=0):
-        self._writer.add_text(tag, text, int(step))
+        self._write(self._summary.text(tag, text), step)
 
     def hparams(self, hparams, metrics):
         clean = {k: _hparam_value(v) for k, v in hparams.items()}
-        # A sub-run, as PyTorch and tensorboardX do: the HPARAMS tab lists it as the session.
-        self._writer.add_hparams(clean, {k: float(v) for k, v in metrics.items()}, name="hparams")
+        values = {k: float(v) for k, v in metrics.items()}
+        # A sub-run, as tensorboardX's add_hparams writes it: the HPARAMS tab lists it as the
+        # session, with the metrics as its scalars.
+        session = TensorBoardLogger(os.path.join(self.logdir, "hparams"))
+        with session:
+            for summary in self._summary.hparams(clean, values):
+                session._write(summary, 0)
+            for tag, value in values.items():
+                session.scalar(tag, value, 0)
 
     def flush(self):
-        self._writer.flush()
+        if not self._closed:
+            self._events.flush()
+        self._flushed = time.monotonic()
 
     def close(self):
-        self._writer.close()
+        if not self._closed:
+            self._events.close()
+            self._closed = True
 
 
 def make_logger(logdir: str | None) -> Logger:

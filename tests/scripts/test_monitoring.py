@@ -186,3 +186,39 @@ def test_loggers_share_one_interface(tmp_path, capsys):
             log.hparams({"lr": 0.1, "net": [64, 64]}, {"score": 1.0})
     assert "step 3 a/b=1.5" in capsys.readouterr().out
     assert list(tmp_path.glob("**/events.out.tfevents.*"))
+
+
+def _scalars(run_dir, tag):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    acc.Reload()
+    return [(e.step, e.value) for e in acc.Scalars(tag)] if tag in acc.Tags()["scalars"] else []
+
+
+def test_tensorboard_logger_writes_in_the_calling_thread_and_flushes_on_time(tmp_path):
+    import threading
+
+    before = threading.active_count()
+    logger = TensorBoardLogger(str(tmp_path), flush_secs=3600)
+    for step in range(200):
+        logger.scalar("x", step * 0.5, step)
+    assert threading.active_count() == before  # no writer threads to wake per record
+    assert len(_scalars(tmp_path, "x")) < 200  # buffered: the tail waits for a flush
+    logger.flush()
+    assert _scalars(tmp_path, "x") == [(s, s * 0.5) for s in range(200)]
+    logger.flush_secs = 0.0  # every record now finds its flush time passed
+    logger.scalar("x", 1000.0, 200)
+    assert _scalars(tmp_path, "x")[-1] == (200, 1000.0)
+    logger.close()
+    logger.close()  # a second close is harmless
+
+
+def test_a_second_tensorboard_logger_on_one_directory_keeps_the_first_file(tmp_path):
+    # a resumed run opens a new logger on its run directory, possibly in the same second
+    with TensorBoardLogger(str(tmp_path)) as first:
+        first.scalar("x", 1.0, 1)
+    with TensorBoardLogger(str(tmp_path)) as second:
+        second.scalar("x", 2.0, 2)
+    assert len(list(tmp_path.glob("events.out.tfevents.*"))) == 2
+    assert _scalars(tmp_path, "x") == [(1, 1.0), (2, 2.0)]
