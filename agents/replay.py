@@ -125,16 +125,19 @@ class ReplayBuffer:
 
     def add(self, transition: Transition) -> int:
         """Store one transition (O(1)); returns the slot it went to."""
+        if self.discounts is not None and transition.discount is None:
+            raise ValueError("ReplayBuffer.add: this buffer stores discounts; got None")
+        return self._add_one(*transition)
+
+    def _add_one(self, state, action, reward, next_state, terminated, discount=None) -> int:
         i = self.position
-        self.states[i] = transition.state
-        self.actions[i] = transition.action
-        self.rewards[i] = transition.reward
-        self.next_states[i] = transition.next_state
-        self.terminated[i] = transition.terminated
+        self.states[i] = state
+        self.actions[i] = action
+        self.rewards[i] = reward
+        self.next_states[i] = next_state
+        self.terminated[i] = terminated
         if self.discounts is not None:
-            if transition.discount is None:
-                raise ValueError("ReplayBuffer.add: this buffer stores discounts; got None")
-            self.discounts[i] = transition.discount
+            self.discounts[i] = discount
         self.position = (i + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
         return i
@@ -154,6 +157,11 @@ class ReplayBuffer:
             raise ValueError(
                 f"ReplayBuffer.add_batch: {n} transitions exceed capacity {self.capacity}"
             )
+        if self.discounts is not None and discounts is None:
+            raise ValueError("ReplayBuffer.add_batch: this buffer stores discounts; got None")
+        if n == 1:  # one env: basic indexing, a quarter of the fancy-indexed cost
+            one = (states[0], actions[0], rewards[0], next_states[0], terminated[0])
+            return np.array([self._add_one(*one, None if discounts is None else discounts[0])])
         slots = (self.position + np.arange(n)) % self.capacity
         self.states[slots] = states
         self.actions[slots] = actions
@@ -161,8 +169,6 @@ class ReplayBuffer:
         self.next_states[slots] = next_states
         self.terminated[slots] = terminated
         if self.discounts is not None:
-            if discounts is None:
-                raise ValueError("ReplayBuffer.add_batch: this buffer stores discounts; got None")
             self.discounts[slots] = discounts
         self.position = int((self.position + n) % self.capacity)
         self.size = min(self.size + n, self.capacity)

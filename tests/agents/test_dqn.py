@@ -119,6 +119,21 @@ def test_acting_greedy_and_random(rng):
     np.testing.assert_allclose(counts, [0.1] * 3 + np.eye(3)[greedy] * 0.7, atol=0.015)
 
 
+def test_one_env_epsilon_greedy_draws_what_size_one_draws_would(rng):
+    # The one-env path draws scalars; runs must match the array path's numbers exactly
+    # (earlier results stay reproducible): one uniform, then one action, every step.
+    agent = DQN(OBS, ACTIONS, seed=0, net_arch=[8])
+    reference = np.random.default_rng(0)
+    reference.bit_generator.state = agent.rng.bit_generator.state
+    state = rng.standard_normal((1, 4)).astype(np.float32)
+    greedy = agent.act_batch(state, 0.0)
+    for _ in range(500):
+        explore = reference.random(1) < 0.3
+        expected = np.where(explore, reference.integers(3, size=1), greedy)
+        np.testing.assert_array_equal(agent.act_batch(state, 0.3), expected)
+    assert agent.rng.bit_generator.state == reference.bit_generator.state
+
+
 def test_same_seed_same_agent(rng):
     a, b = DQN(OBS, ACTIONS, seed=3), DQN(OBS, ACTIONS, seed=3)
     for x, y in zip(weights(a.online), weights(b.online), strict=True):

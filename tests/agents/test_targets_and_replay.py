@@ -82,6 +82,27 @@ def test_add_batch_wraps_too():
     assert buffer.rewards[0] == 5.0
 
 
+@pytest.mark.parametrize("discounts", [False, True])
+def test_add_batch_of_one_stores_what_a_batch_of_many_stores(discounts, rng):
+    # one env takes a basic-indexing path; it must fill the ring exactly as the batch path
+    one = ReplayBuffer(5, (2,), store_discounts=discounts)
+    many = ReplayBuffer(5, (2,), store_discounts=discounts)
+    n = 7  # wraps around
+    states, next_states = rng.standard_normal((2, n, 2)).astype(np.float32)
+    fields = (states, rng.integers(3, size=n), rng.random(n), next_states, rng.random(n) < 0.5)
+    extra = (rng.random(n),) if discounts else ()
+    slots = [one.add_batch(*(f[i : i + 1] for f in fields + extra)) for i in range(n)]
+    many.add_batch(*(f[:5] for f in fields + extra))
+    many.add_batch(*(f[5:] for f in fields + extra))
+    assert [s.tolist() for s in slots] == [[i % 5] for i in range(n)]
+    for name, array in one._fields().items():
+        np.testing.assert_array_equal(array, many._fields()[name], err_msg=name)
+    assert (one.position, one.size) == (many.position, many.size) == (2, 5)
+    if discounts:
+        with pytest.raises(ValueError, match="this buffer stores discounts; got None"):
+            one.add_batch(*(f[:1] for f in fields))
+
+
 def test_dtypes_are_kept_and_memory_is_the_raw_bytes():
     buffer = ReplayBuffer(1000, (84, 84), np.uint8)
     buffer.add(Transition(np.ones((84, 84), np.uint8), 1, 0.5, np.ones((84, 84), np.uint8), False))
