@@ -44,11 +44,11 @@ def rlnn_phase(per_minibatch: bool):
     import gymnasium as gym
     import numpy as np
 
-    from agents.config import make_agent, make_config
+    from agents.config import make_agent
     from agents.train import make_buffer
-    from benchmarks.dqn_vs_sb3 import ZOO
+    from benchmarks.dqn_vs_sb3 import zoo_config
 
-    config = make_config("CartPole-v1", net_arch=[256, 256], **ZOO)
+    config = zoo_config()
     env = gym.make("CartPole-v1")
     agent = make_agent(config, env.observation_space, env.action_space)
     buffer = make_buffer(config, env.observation_space)
@@ -72,10 +72,10 @@ def sb3_phase():
     from stable_baselines3 import DQN
     from stable_baselines3.common.logger import configure
 
-    from benchmarks.dqn_vs_sb3 import ZOO
+    from benchmarks.dqn_vs_sb3 import ZOO, ZOO_NET
 
     torch.manual_seed(0)
-    model = DQN("MlpPolicy", "CartPole-v1", seed=0, policy_kwargs=dict(net_arch=[256, 256]), **ZOO)
+    model = DQN("MlpPolicy", "CartPole-v1", seed=0, policy_kwargs=dict(net_arch=ZOO_NET), **ZOO)
     model.set_logger(configure(None, []))
     states, actions, next_states, terminated = transitions()
     for i in range(TRANSITIONS):

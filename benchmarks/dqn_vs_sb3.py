@@ -20,6 +20,7 @@ import json
 import statistics
 import sys
 import time
+from typing import Any
 
 from benchmarks._common import (
     HERE,
@@ -44,6 +45,21 @@ ZOO = dict(
     exploration_fraction=0.16,
     exploration_final_eps=0.04,
 )
+ZOO_NET = [256, 256]
+
+
+def zoo_config(**overrides: Any):
+    """rlnn's Config with the zoo's CartPole-v1 settings on rlnn's generic defaults (Huber
+    loss, gradient norm clipped to 10, epsilon from 1.0, hard target copies: SB3's), *not* on
+    rlnn's CartPole preset, whose LayerNorm, learning-rate decay and stop on solving would
+    otherwise ride along."""
+    from agents.config import Config
+
+    config = Config(env="CartPole-v1", net_arch=list(ZOO_NET), **ZOO, **overrides)
+    config.validate()
+    return config
+
+
 TOTAL, EVAL_EVERY, EVAL_EPISODES, FINAL_EPISODES, THRESHOLD = 50_000, 1000, 10, 20, 475.0
 KINDS = ["zoo:dqn", "sb3", "default:dqn", "default:ddqn"]
 
@@ -54,9 +70,7 @@ def run_rlnn(seed: int, preset: str, algo: str) -> dict:
 
     # The zoo configuration evaluates as SB3's run does; the default preset as it is set
     # (its stop on solving is part of it).
-    overrides = dict(ZOO, net_arch=[256, 256], eval_every=EVAL_EVERY, eval_episodes=EVAL_EPISODES)
-    config = make_config(
-        "CartPole-v1",
+    run = dict(
         algo=algo,
         seed=seed,
         total_steps=TOTAL,
@@ -64,7 +78,11 @@ def run_rlnn(seed: int, preset: str, algo: str) -> dict:
         checkpoint_every=0,
         logdir="/tmp/rlnn-bench-runs",
         quiet=True,
-        **(overrides if preset == "zoo" else {}),
+    )
+    config = (
+        zoo_config(eval_every=EVAL_EVERY, eval_episodes=EVAL_EPISODES, **run)
+        if preset == "zoo"
+        else make_config("CartPole-v1", **run)
     )
     with measured() as record:
         summary = train(config)
@@ -135,7 +153,7 @@ def run_sb3(seed: int) -> dict:
             gym.make("CartPole-v1"),
             seed=seed,
             verbose=0,
-            policy_kwargs=dict(net_arch=[256, 256]),
+            policy_kwargs=dict(net_arch=ZOO_NET),
             **ZOO,
         )
         model.learn(total_timesteps=TOTAL, callback=Periodic())
