@@ -59,6 +59,9 @@ def update_together(trees: list[SegmentTree], indices: Array, values: Array | fl
     """:meth:`SegmentTree.update` of several same-shaped trees in one walk up (each level's
     node indices are computed once for all of them)."""
     nodes = np.asarray(indices, dtype=np.int64) + trees[0].size
+    if len(nodes) == 1:
+        _update_one_path(trees, int(nodes[0]), values)
+        return
     for tree in trees:
         tree.nodes[nodes] = values
     while nodes[0] > 1:
@@ -67,6 +70,20 @@ def update_together(trees: list[SegmentTree], indices: Array, values: Array | fl
         right = left + 1
         for tree in trees:
             tree.nodes[nodes] = tree.op(tree.nodes[left], tree.nodes[right])
+
+
+def _update_one_path(trees: list[SegmentTree], node: int, values: Array | float) -> None:
+    """One leaf: its ancestors' new values are the running ``op`` of the leaf with the
+    siblings along its path (which do not change), one ``accumulate`` per tree instead of a
+    NumPy call per level. ``op`` is commutative, so each parent is exactly what recomputing
+    it from its two children gives."""
+    depth = trees[0].size.bit_length() - 1
+    shifts = np.arange(depth + 1)
+    path = node >> shifts  # the leaf, its parent, ..., the root
+    siblings = path[:-1] ^ 1
+    value = np.asarray(values, dtype=np.float64).reshape(-1)[:1]
+    for tree in trees:
+        tree.nodes[path] = tree.op.accumulate(np.concatenate([value, tree.nodes[siblings]]))
 
 
 class SumTree(SegmentTree):
@@ -80,11 +97,11 @@ class SumTree(SegmentTree):
         u = np.array(prefix, dtype=np.float64)
         nodes = np.ones(len(u), dtype=np.int64)
         while nodes[0] < self.size:
-            left = 2 * nodes
-            left_sum = self.nodes[left]
+            nodes <<= 1  # the left children
+            left_sum = self.nodes[nodes]
             go_right = u >= left_sum
-            u -= np.where(go_right, left_sum, 0.0)
-            nodes = left + go_right
+            np.subtract(u, left_sum, out=u, where=go_right)
+            nodes += go_right
         return nodes - self.size
 
 

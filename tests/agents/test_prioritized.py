@@ -35,6 +35,22 @@ def test_incremental_updates_equal_a_rebuild(rng):
     np.testing.assert_array_equal(rebuilt.nodes, tree.nodes)
 
 
+@pytest.mark.parametrize("capacity", [1, 2, 5, 100, 1000])
+def test_single_leaf_updates_equal_a_rebuild_in_both_trees(capacity, rng):
+    # one leaf takes the path-accumulate route (a new transition at every env step)
+    sums, minima = SumTree(capacity), SegmentTree(capacity, np.minimum, np.inf)
+    for _ in range(300):
+        i, value = rng.integers(capacity), rng.random() * 10
+        for tree in (sums, minima):
+            tree.update(np.array([i]), value)
+    for tree, op, neutral in ((sums, np.add, 0.0), (minima, np.minimum, np.inf)):
+        rebuilt = SegmentTree(capacity, op, neutral)
+        rebuilt.nodes[rebuilt.size :] = tree.nodes[tree.size :]
+        rebuilt.rebuild()
+        np.testing.assert_array_equal(rebuilt.nodes[1:], tree.nodes[1:])
+    assert minima.root == minima.leaves.min() and sums.root == pytest.approx(sums.leaves.sum())
+
+
 def test_min_tree():
     tree = SegmentTree(6, np.minimum, np.inf)
     tree.update(np.arange(6), [5.0, 3.0, 4.0, 9.0, 2.5, 7.0])
