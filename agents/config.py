@@ -54,6 +54,9 @@ class Config:
     """target sync coefficient: 1 copies, < 1 is Polyak averaging"""
     exploration_fraction: float = 0.1
     """fraction of training over which epsilon decays linearly"""
+    exploration_steps: int | None = None
+    """environment steps over which epsilon decays, whatever total_steps is (replaces
+    exploration_fraction; MinAtar's 100k frames)"""
     exploration_initial_eps: float = 1.0
     """epsilon at the start"""
     exploration_final_eps: float = 0.05
@@ -177,6 +180,13 @@ class Config:
             raise ValueError(
                 f"exploration-fraction must be in (0, 1], got {self.exploration_fraction}"
             )
+        if self.exploration_steps is not None and (
+            isinstance(self.exploration_steps, bool) or not isinstance(self.exploration_steps, int)
+            or self.exploration_steps < 1
+        ):  # fmt: skip
+            raise ValueError(
+                f"exploration-steps must be a positive integer, got {self.exploration_steps!r}"
+            )
         for name in (
             "exploration_initial_eps",
             "exploration_final_eps",
@@ -248,6 +258,13 @@ def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}")
     return Config(**values)
+
+
+def exploration_steps(config: Config) -> int:
+    """The environment steps over which epsilon decays."""
+    if config.exploration_steps is not None:
+        return config.exploration_steps
+    return max(int(config.exploration_fraction * config.total_steps), 1)
 
 
 def learning_rate_spec(config: Config) -> float | dict[str, Any]:

@@ -114,7 +114,7 @@ MINATAR_PRESET: dict[str, Any] = {
     "gamma": 0.99,
     "exploration_initial_eps": 1.0,
     "exploration_final_eps": 0.1,
-    "exploration_fraction": 105_000 / 5_000_000,
+    "exploration_steps": 105_000,  # 5,000 random frames, then 100k of decay, at any budget
     "eval_every": 100_000,
     "eval_episodes": 10,
     "checkpoint_every": 100_000,

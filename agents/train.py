@@ -26,7 +26,7 @@ from agents.checkpoint import (
     run_dir_name,
     save_checkpoint,
 )
-from agents.config import Config, make_agent, make_buffer
+from agents.config import Config, exploration_steps, make_agent, make_buffer
 from agents.dqn import DQN
 from agents.evaluation import evaluate
 from agents.nstep import NStepAccumulator
@@ -110,7 +110,7 @@ class Run:
             else rlnn.schedules.Linear(
                 config.exploration_initial_eps,
                 config.exploration_final_eps,
-                max(int(config.exploration_fraction * config.total_steps), 1),
+                exploration_steps(config),
             )
         )
         self.beta = rlnn.schedules.Linear(config.prioritized_beta, 1.0, config.total_steps)

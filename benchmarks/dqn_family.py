@@ -71,6 +71,10 @@ def run(env: str, algo: str, seed: int, **overrides) -> dict:
     }
 
 
+def seed_of(record: dict) -> int:
+    return record["seed"]
+
+
 def _run_args(args: tuple) -> dict:
     env, algo, seed, overrides = args
     record = run(env, algo, seed, **overrides)
@@ -168,8 +172,13 @@ def classic(envs: list[str]) -> tuple[list[dict], str]:
     return records, table(headers, rows)
 
 
+# The prioritized-replay timing protocol (issue #16): rlnn's CartPole-v1 dqn preset for a fixed
+# 20,000 steps (no stop on solving, no evaluations), so both replays run the same updates.
+PER_PROTOCOL = {"total_steps": 20_000, "solved_lr_factor": None, "eval_every": 0}
+
+
 def per_overhead() -> tuple[list[dict], str]:
-    """CartPole-v1, rlnn's dqn preset, 50k steps: uniform vs prioritized replay, timed."""
+    """CartPole-v1, rlnn's dqn preset, 20k steps: uniform vs prioritized replay, timed."""
     records = []
     kinds = [False, True]
     for seed in SEEDS:
@@ -188,14 +197,14 @@ def per_overhead() -> tuple[list[dict], str]:
                         flush=True,
                     )
                     break
-    uniform = sorted((r for r in records if not r["overrides"]), key=lambda r: r["seed"])
-    per = sorted((r for r in records if r["overrides"]), key=lambda r: r["seed"])
+    uniform = sorted((r for r in records if not r["overrides"]["prioritized"]), key=seed_of)
+    per = sorted((r for r in records if r["overrides"]["prioritized"]), key=seed_of)
     ratios = [p["train_seconds"] / u["train_seconds"] for u, p in zip(uniform, per, strict=True)]
     rows = [
         ["uniform", median_range([r["train_seconds"] for r in uniform])],
         ["prioritized", median_range([r["train_seconds"] for r in per])],
     ]
-    text = table(["replay (dqn preset, 50k steps)", "train s"], rows)
+    text = table(["replay (dqn preset, 20k steps)", "train s"], rows)
     text += (
         f"\n\nPrioritized / uniform train time per seed: {', '.join(f'{x:.2f}' for x in ratios)}"
         f" (median {statistics.median(ratios):.2f})."
@@ -211,7 +220,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one_per is not None:
-        overrides = {"prioritized": True} if args.one_per == "1" else {}
+        overrides = {**PER_PROTOCOL, "prioritized": args.one_per == "1"}
         print(json.dumps(run("CartPole-v1", "dqn", args.seed, **overrides)))
         return
     part = args.part or "all"

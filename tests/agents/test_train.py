@@ -274,6 +274,7 @@ def test_cli_smoke_run_then_evaluate(tmp_path):
         (["--loss", "hubber"], "unknown loss 'hubber'; expected one of"),
         (["--optimizer", "adamm"], "unknown optimizer 'adamm'; expected one of"),
         (["--n-step", "0"], "n-step must be a positive integer, got 0"),
+        (["--exploration-steps", "0"], "exploration-steps must be a positive integer, got 0"),
         (["--prioritized-alpha", "1.5"], "prioritized-alpha must be in [0, 1], got 1.5"),
         (["--prioritized-eps", "0"], "prioritized-eps must be > 0, got 0.0"),
         (
@@ -444,3 +445,23 @@ def test_help_shows_the_values_the_named_env_and_algo_will_use(args, expected):
     assert out.returncode == 0, out.stderr
     for flag, value in expected.items():
         assert f"(default: {value})" in flag_help(out.stdout, flag), flag_help(out.stdout, flag)
+
+
+def test_epsilon_decays_over_exploration_steps_whatever_the_budget(tmp_path):
+    from agents.train import Run
+
+    def epsilons(**overrides):
+        config = make_config("CartPole-v1", logdir=str(tmp_path), quiet=True, **overrides)
+        run = Run(config, logger=MemoryLogger())
+        try:
+            return [run.epsilon(step) for step in (0, 5_000, 10_000, 20_000)]
+        finally:
+            run.close()
+
+    fixed = dict(exploration_initial_eps=1.0, exploration_final_eps=0.1)
+    by_steps = [epsilons(total_steps=t, exploration_steps=10_000, **fixed) for t in (20_000, 10**6)]
+    assert by_steps[0] == by_steps[1] == pytest.approx([1.0, 0.55, 0.1, 0.1])
+    by_fraction = epsilons(total_steps=40_000, exploration_fraction=0.5, **fixed)
+    assert by_fraction == pytest.approx([1.0, 1.0 - 0.9 / 4, 1.0 - 0.9 / 2, 0.1])
+    # the MinAtar preset's 100k frames of decay after 5,000 random ones, at any budget
+    assert make_config("MinAtar/Breakout-v0", total_steps=10**6).exploration_steps == 105_000
