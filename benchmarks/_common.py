@@ -60,6 +60,27 @@ def measured():
     record["other_cpu_seconds"] = max((busy_seconds() - b0) - (own_cpu_seconds() - o0), 0.0)
 
 
+def timeit(fn, repeats: int = 7, min_time: float = 0.2) -> float:
+    """Median over ``repeats`` of the mean time per call (µs) of a loop of >= min_time s."""
+    for _ in range(50):
+        fn()
+    n = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - t >= min_time:
+            break
+        n *= 2
+    samples = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - t) / n * 1e6)
+    return statistics.median(samples)
+
+
 def median_range(values: list[float]) -> str:
     return f"{statistics.median(values):.3g} [{min(values):.3g}, {max(values):.3g}]"
 

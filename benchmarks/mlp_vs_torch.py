@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from benchmarks._common import machine, run_isolated, save, table, wait_until_idle
+from benchmarks._common import machine, run_isolated, save, table, timeit, wait_until_idle
 
 N, BATCH, SIZES = 60_000, 128, [784, 256, 256, 10]
 
@@ -165,27 +165,6 @@ def small_torch(hidden: int, threads: int | None) -> dict[str, float]:
         opt.step()
 
     return {"forward_us": timeit(forward), "train_step_us": timeit(step)}
-
-
-def timeit(fn, repeats: int = 7, min_time: float = 0.2) -> float:
-    """Median over ``repeats`` of the mean time per call (µs) of a loop of >= min_time s."""
-    for _ in range(50):
-        fn()
-    n = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        if time.perf_counter() - t >= min_time:
-            break
-        n *= 2
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - t) / n * 1e6)
-    return statistics.median(samples)
 
 
 def one(kind: str) -> dict:
