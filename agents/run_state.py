@@ -1,8 +1,10 @@
 """What a run carries from step to step and tells the outside: its checkpointed state, the
-reports a Ray trial forwards, and the summary.json it ends with."""
+reports a Ray trial forwards, the summary.json it ends with, and the progress bar a user
+watches."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,3 +86,17 @@ def run_summary(
         "resumed_from": list(state.resumed_from),
         "run_dir": str(run_dir),
     }
+
+
+def progress_bar(config: Config, initial: int) -> Any:
+    """The run's tqdm bar over environment steps (off when quiet or not on a terminal)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=config.total_steps,
+        initial=initial,
+        unit="step",
+        desc=config.env,
+        disable=config.quiet or not sys.stderr.isatty(),
+        leave=False,
+    )

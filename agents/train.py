@@ -10,7 +10,7 @@ evaluation are the same object with different hooks. :func:`train` is the one-ca
 from __future__ import annotations
 
 import json
-import sys
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from agents.config import Config, exploration_steps, make_agent, make_buffer
 from agents.dqn import DQN
 from agents.evaluation import evaluate
 from agents.nstep import NStepAccumulator
-from agents.run_state import Report, Reporter, RunState, run_summary
+from agents.run_state import Report, Reporter, RunState, progress_bar, run_summary
 from envs.vector import SingleEnv, real_next_observations
 from rlnn.io import atomic_write
 from rlnn.monitoring import Logger, TensorBoardLogger
@@ -149,7 +149,7 @@ class Run:
             TrainingError: the loss became NaN or inf (the message names the step).
         """
         config, state = self.config, self.state
-        self._progress = _progress(config, state.step)
+        self._progress = progress_bar(config, state.step)
         self._started = time.perf_counter()
         self._base_wall = state.wall_seconds
         self._last_log = (state.step, self._started)
@@ -251,7 +251,9 @@ class Run:
         logger.scalar("charts/SPS", sps, state.step)
         if state.last_metrics:
             for key in ("td_loss", "q_values", "grad_norm"):
-                logger.scalar(f"losses/{key}", state.last_metrics[key], state.step)
+                value = state.last_metrics[key]
+                if not math.isnan(value):  # grad_norm is NaN when clipping is off
+                    logger.scalar(f"losses/{key}", value, state.step)
             logger.scalar("charts/learning_rate", self.agent.optimizer.current_lr(), state.step)
         progress = self._progress
         progress.update(LOG_INTERVAL * ((state.step - progress.n) // LOG_INTERVAL))
@@ -387,16 +389,3 @@ def train(
         TrainingError: the loss became NaN or inf (the message names the step).
     """
     return Run(config, run_dir, logger, reporter, resume_from).run()
-
-
-def _progress(config: Config, initial: int) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=config.total_steps,
-        initial=initial,
-        unit="step",
-        desc=config.env,
-        disable=config.quiet or not sys.stderr.isatty(),
-        leave=False,
-    )

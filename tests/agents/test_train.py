@@ -465,3 +465,20 @@ def test_epsilon_decays_over_exploration_steps_whatever_the_budget(tmp_path):
     assert by_fraction == pytest.approx([1.0, 1.0 - 0.9 / 4, 1.0 - 0.9 / 2, 0.1])
     # the MinAtar preset's 100k frames of decay after 5,000 random ones, at any budget
     assert make_config("MinAtar/Breakout-v0", total_steps=10**6).exploration_steps == 105_000
+
+
+def test_no_gradient_norm_is_logged_when_clipping_is_off(tmp_path):
+    # without clipping the norm is never computed (NaN): logging it made tensorboardX warn
+    # "NaN or Inf found in input tensor" at every log interval
+    logs = {}
+    for clip in (10.0, 0.0):
+        logs[clip] = MemoryLogger()
+        config = make_config(
+            "CartPole-v1",
+            logdir=str(tmp_path),
+            **{**SMALL, "total_steps": 2000, "max_grad_norm": clip},
+        )
+        train(config, logger=logs[clip])
+    assert "losses/grad_norm" in logs[10.0].scalars_by_tag
+    assert "losses/grad_norm" not in logs[0.0].scalars_by_tag
+    assert logs[0.0].scalars_by_tag["losses/td_loss"]

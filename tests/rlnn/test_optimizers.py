@@ -150,6 +150,38 @@ def test_rmsprop_centered_with_momentum():
     )
 
 
+@pytest.mark.parametrize("centered", [False, True])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
+def test_rmsprop_in_place_is_bit_identical_to_its_formula(centered, momentum, weight_decay, rng):
+    # float32 over a vector: the in-place update rounds exactly as the expressions it replaced
+    value = rng.standard_normal(1000).astype(np.float32)
+    p = Parameter(value.copy(), "w")
+    opt = optimizers.get(
+        "rmsprop", [p], lr=0.01, alpha=0.95, eps=0.01, centered=centered,
+        momentum=momentum, weight_decay=weight_decay,
+    )  # fmt: skip
+    theta, sq, ga, buf = value.copy(), np.zeros_like(value), np.zeros_like(value), 0.0
+    for _ in range(20):
+        g = rng.standard_normal(1000).astype(np.float32)
+        p.grad[...] = g
+        opt.step()
+        if weight_decay:
+            g = g + weight_decay * theta
+        sq = sq * 0.95 + (1 - 0.95) * g * g
+        if centered:
+            ga = ga * 0.95 + (1 - 0.95) * g
+            avg = np.sqrt(np.maximum(sq - ga * ga, 0.0)) + 0.01
+        else:
+            avg = np.sqrt(sq) + 0.01
+        if momentum:
+            buf = buf * momentum + g / avg
+            theta = theta - 0.01 * buf
+        else:
+            theta = theta - 0.01 * g / avg
+        np.testing.assert_array_equal(p.value, theta)
+
+
 def kingma_ba(amsgrad=False, weight_decay=0.0, decoupled=False, b2=0.999):
     theta, m, v, vmax, expected = 1.0, 0.0, 0.0, 0.0, []
     b1, lr, eps = 0.9, 0.1, 1e-8
