@@ -286,7 +286,7 @@ class DQN:
             self.online.forward(batch.states), batch, selection, outputs, self._discounts(batch)
         )
         loss = parts.loss
-        self.online.backward(parts.grad)
+        self.online.backward_params(parts.grad)
         grad_norm = (
             self.optimizer.clip_grad_norm(self.max_grad_norm)
             if self.max_grad_norm

@@ -67,6 +67,11 @@ class Layer(ABC):
     def backward(self, grad_out: Array) -> Array:
         """Vector-Jacobian product: write parameter gradients, return ``dL/dx``."""
 
+    def backward_params(self, grad_out: Array) -> None:
+        """:meth:`backward` for the parameters only, when nothing needs ``dL/dx`` (the
+        network's input is data): layers whose input gradient costs a product skip it."""
+        self.backward(grad_out)
+
     def predict(self, x: Array) -> Array:
         """Inference: eval behaviour, nothing cached. Layers whose forward caches override."""
         return self.forward(x)

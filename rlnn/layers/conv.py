@@ -182,19 +182,27 @@ class Conv2D(_Windows, Activated, Layer):
         return z if self.activation is None else self.activation.predict(z)
 
     def backward(self, grad_out: Array) -> Array:
-        if self.activation is not None:
-            grad_out = self.activation.backward(grad_out)
-        b, oh, ow, _ = grad_out.shape
-        g = grad_out.reshape(-1, self.out_channels)
-        weight = self.weight
-        np.matmul(self._columns.T, g, out=weight.grad.reshape(-1, self.out_channels))
-        if self.bias is not None:
-            np.sum(g, axis=0, out=self.bias.grad)
+        g = self._param_grads(grad_out)
+        b, oh, ow, _ = g.shape
         kh, kw = self.kernel_size
-        grad_windows = (g @ weight.value.reshape(-1, self.out_channels).T).reshape(
+        g = g.reshape(-1, self.out_channels)
+        grad_windows = (g @ self.weight.value.reshape(-1, self.out_channels).T).reshape(
             b, oh, ow, kh, kw, self.in_channels
         )
         return self._scatter(grad_windows, self._padded_shape, self.dtype)
+
+    def backward_params(self, grad_out: Array) -> None:
+        self._param_grads(grad_out)  # no window gradients, no scatter: a pixel net's input
+
+    def _param_grads(self, grad_out: Array) -> Array:
+        """Write W.grad and b.grad; returns the gradient at the convolution's output."""
+        if self.activation is not None:
+            grad_out = self.activation.backward(grad_out)
+        g = grad_out.reshape(-1, self.out_channels)
+        np.matmul(self._columns.T, g, out=self.weight.grad.reshape(-1, self.out_channels))
+        if self.bias is not None:
+            np.sum(g, axis=0, out=self.bias.grad)
+        return grad_out
 
     def config(self) -> dict[str, Any]:
         def spec(obj: Any) -> Any:

@@ -90,6 +90,13 @@ class Dense(Activated, Layer):
         return z if self.activation is None else self.activation.predict(z)
 
     def backward(self, grad_out: Array) -> Array:
+        return self._param_grads(grad_out) @ self.weight.value.T
+
+    def backward_params(self, grad_out: Array) -> None:
+        self._param_grads(grad_out)
+
+    def _param_grads(self, grad_out: Array) -> Array:
+        """Write W.grad and b.grad; returns the gradient at the affine output."""
         if self.activation is not None:
             grad_out = self.activation.backward(grad_out)
         weight = self.weight
@@ -103,7 +110,7 @@ class Dense(Activated, Layer):
                     p.grad += self.l1 * np.sign(p.value)
                 if self.l2:
                     p.grad += self.l2 * p.value
-        return grad_out @ weight.value.T
+        return grad_out
 
     def penalty(self) -> float:
         if not (self.l1 or self.l2):

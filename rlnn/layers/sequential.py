@@ -44,6 +44,16 @@ class Sequential(Layer):
             grad_out = layer.backward(grad_out)
         return grad_out
 
+    def backward_params(self, grad_out: Array) -> None:
+        """Every parameter's gradient, no input gradient: layers before the first one with
+        parameters are skipped, and that one computes only its own gradients."""
+        first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
+        if first is None:
+            return
+        for layer in reversed(self.layers[first + 1 :]):
+            grad_out = layer.backward(grad_out)
+        self.layers[first].backward_params(grad_out)
+
     def predict(self, x: Array) -> Array:
         """Inference on a batch: eval behaviour, no cache touched."""
         for layer in self.layers:

@@ -200,3 +200,34 @@ def test_build_from_config_roundtrip():
     rebuilt = rlnn.build(model.config())
     assert rebuilt.config() == model.config()
     assert repr(model).startswith("Sequential(")
+
+
+def _grads(net):
+    return {name: p.grad.copy() for name, p in net.named_parameters().items()}
+
+
+@pytest.mark.parametrize("kind", ["mlp", "conv", "leading parameterless layer"])
+def test_backward_params_writes_the_gradients_backward_writes(kind, rng):
+    from rlnn.layers import Conv2D, Flatten, MaxPool2D
+
+    if kind == "mlp":
+        net = Sequential([Dense(5, 8, "relu", rng=0), Dense(8, 3, rng=1)])
+        x = rng.standard_normal((6, 5))
+    elif kind == "conv":
+        net = Sequential(
+            [Conv2D(2, 4, 3, activation="relu", rng=0), Flatten(), Dense(64, 3, rng=1)]
+        )
+        x = rng.standard_normal((6, 6, 6, 2))
+    else:
+        net = Sequential([MaxPool2D(2), Conv2D(2, 4, 3, rng=0), Flatten(), Dense(4, 3, rng=1)])
+        x = rng.standard_normal((6, 6, 6, 2))
+    grad_out = rng.standard_normal((6, 3)).astype(np.float32)
+    net.forward(x)
+    assert net.backward(grad_out).shape == x.shape
+    expected = _grads(net)
+    for p in net.parameters():
+        p.grad[...] = np.nan
+    net.forward(x)
+    assert net.backward_params(grad_out) is None
+    for name, grad in _grads(net).items():
+        np.testing.assert_array_equal(grad, expected[name], err_msg=name)
