@@ -1,18 +1,29 @@
 """Cost of TensorBoard logging on a 50,000-step CartPole DQN run (rlnn's default preset).
 
-    python -m benchmarks.logging_overhead
+    python -m benchmarks.logging_overhead                  # one run at a time, idle machine
+    python -m benchmarks.logging_overhead --busy           # two at once, every core busy
+    python -m benchmarks.logging_overhead --busy --code /path/to/older/checkout
 
 Runs the same seed with the TensorBoard logger and with a logger that drops everything,
 alternating, 3 times each, and reports the median wall-clock of each and their ratio.
+``--busy`` runs two copies of each run at once, one BLAS thread each (what ``--seeds`` does
+on a 2-core machine), and takes both walls: a logger that wakes threads per record costs
+most there. ``--code`` runs the runs on another checkout (its agents and rlnn) to compare.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
+from pathlib import Path
 
-from benchmarks._common import machine, measured, run_isolated, save, wait_until_idle
+from benchmarks._common import machine, measured, save, wait_until_idle
+
+HERE = Path(__file__).resolve().parent
 
 
 def one(kind: str) -> dict:
@@ -33,22 +44,44 @@ def one(kind: str) -> dict:
     return record
 
 
+def walls(kind: str, code: Path, copies: int) -> list[float]:
+    """Wall seconds of ``copies`` runs of ``kind`` started together on the checkout ``code``."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    if copies > 1:
+        env["OPENBLAS_NUM_THREADS"] = "1"
+    command = [sys.executable, str(Path(__file__).resolve()), "--one", kind]
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=code, env=env)
+        for _ in range(copies)
+    ]
+    outputs = [p.communicate()[0] for p in processes]
+    return [json.loads(out.strip().splitlines()[-1])["wall_seconds"] for out in outputs]
+
+
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--one":
-        print(json.dumps(one(sys.argv[2])))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--busy", action="store_true", help="two runs at once")
+    parser.add_argument("--code", type=Path, default=HERE.parent, help="the checkout to run")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one(args.one)))
         return
+    copies = 2 if args.busy else 1
     times: dict[str, list[float]] = {"tensorboard": [], "none": []}
     for _ in range(3):
         for kind in times:
             wait_until_idle()
-            times[kind].append(run_isolated("logging_overhead", ["--one", kind])["wall_seconds"])
-            print(kind, times[kind][-1], file=sys.stderr)
+            times[kind] += walls(kind, args.code.resolve(), copies)
+            print(kind, times[kind][-copies:], file=sys.stderr)
     medians = {k: statistics.median(v) for k, v in times.items()}
     overhead = medians["tensorboard"] / medians["none"] - 1
-    save("logging_overhead", {"machine": machine(), "times": times, "overhead": overhead})
+    name = "logging_overhead_busy" if args.busy else "logging_overhead"
+    save(name, {"machine": machine(), "code": str(args.code), "times": times, "overhead": overhead})
     print(
-        f"TensorBoard logging: median {medians['tensorboard']:.2f} s vs {medians['none']:.2f} s "
-        f"without: overhead {overhead:+.1%}"
+        f"TensorBoard logging{' (two runs at once)' if args.busy else ''}: median "
+        f"{medians['tensorboard']:.2f} s vs {medians['none']:.2f} s without: overhead "
+        f"{overhead:+.1%}"
     )
 
 
