@@ -127,3 +127,23 @@ def run_isolated(module: str, args: list[str]) -> dict:
         cwd=HERE.parent,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run_on_checkout(script: str, args: list[str], code: Path, env: dict | None = None) -> dict:
+    """Run this checkout's ``benchmarks/<script>`` with the product (agents, rlnn, envs) of
+    the checkout at ``code``, in a fresh process; returns its JSON line. A link to this
+    benchmarks package goes first on the path, so an older checkout is measured with
+    today's benchmark code."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rlnn-bench-code-") as first:
+        (Path(first) / "benchmarks").symlink_to(HERE, target_is_directory=True)
+        out = subprocess.run(
+            [sys.executable, "-m", f"benchmarks.{script}", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=first,  # ``-m`` puts the working directory first on the path
+            env={**os.environ, **(env or {}), "PYTHONPATH": f"{first}{os.pathsep}{code}"},
+        )
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks._common import machine, measured, save, wait_until_idle
+from benchmarks._common import machine, measured, run_on_checkout, save, wait_until_idle
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,16 +45,13 @@ def one(kind: str) -> dict:
 
 def walls(kind: str, code: Path, copies: int) -> list[float]:
     """Wall seconds of ``copies`` runs of ``kind`` started together on the checkout ``code``."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    if copies > 1:
-        env["OPENBLAS_NUM_THREADS"] = "1"
-    command = [sys.executable, str(Path(__file__).resolve()), "--one", kind]
-    processes = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=code, env=env)
-        for _ in range(copies)
-    ]
-    outputs = [p.communicate()[0] for p in processes]
-    return [json.loads(out.strip().splitlines()[-1])["wall_seconds"] for out in outputs]
+    env = {"OPENBLAS_NUM_THREADS": "1"} if copies > 1 else {}
+    with ThreadPoolExecutor(copies) as pool:
+        records = pool.map(
+            lambda _: run_on_checkout("logging_overhead", ["--one", kind], code, env),
+            range(copies),
+        )
+        return [r["wall_seconds"] for r in records]
 
 
 def main() -> None:

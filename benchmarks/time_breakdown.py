@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -28,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import timeit
+from benchmarks._common import run_on_checkout, timeit
 
 HERE = Path(__file__).resolve().parent
 TRANSITIONS, BATCH, PHASE_STEPS, LOOP_STEPS = 50_000, 64, 128, 20_000
@@ -155,7 +153,8 @@ def gradient_step_parts(config) -> dict[str, float]:
         lambda: agent.returns.loss_parts(q, batch, selection, outputs, agent.gamma)
     )
     grad = agent.returns.loss_parts(q, batch, selection, outputs, agent.gamma).grad
-    parts["backward"] = timeit(lambda: online.backward(grad))
+    backward = getattr(online, "backward_params", online.backward)  # what update calls
+    parts["backward (parameter gradients)"] = timeit(lambda: backward(grad))
     parts["clip the gradient norm"] = timeit(lambda: optimizer.clip_grad_norm(10.0))
     parts["Adam step"] = timeit(optimizer.step)
     # floors: the products of forward and backward, the target's, one pass over the weights
@@ -211,13 +210,8 @@ def one() -> dict:
 
 
 def measure(code: Path) -> dict[str, float]:
-    """One fresh process on the checkout at ``code`` (its agents, rlnn and benchmarks)."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    out = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--one"],
-        capture_output=True, text=True, check=True, cwd=code, env=env,
-    )  # fmt: skip
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    """One fresh process on the checkout at ``code`` (its agents, rlnn and envs)."""
+    return run_on_checkout("time_breakdown", ["--one"], code)
 
 
 def main() -> None:
