@@ -20,13 +20,14 @@ import os
 import statistics
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from benchmarks._common import (
     HERE,
     machine,
     measured,
     median_range,
-    run_isolated,
+    run_on_checkout,
     save,
     table,
     wait_until_idle,
@@ -177,17 +178,17 @@ def classic(envs: list[str]) -> tuple[list[dict], str]:
 PER_PROTOCOL = {"total_steps": 20_000, "solved_lr_factor": None, "eval_every": 0}
 
 
-def per_overhead() -> tuple[list[dict], str]:
-    """CartPole-v1, rlnn's dqn preset, 20k steps: uniform vs prioritized replay, timed."""
+def per_overhead(code: Path = HERE.parent) -> tuple[list[dict], str]:
+    """CartPole-v1, rlnn's dqn preset, 20k steps: uniform vs prioritized replay, timed, on
+    the checkout at ``code`` (this one by default)."""
     records = []
     kinds = [False, True]
     for seed in SEEDS:
         for prioritized in kinds if seed % 2 == 0 else kinds[::-1]:
             for attempt in range(3):
                 idle = wait_until_idle()
-                record = run_isolated(
-                    "dqn_family", ["--one-per", str(int(prioritized)), "--seed", str(seed)]
-                )
+                args = ["--one-per", str(int(prioritized)), "--seed", str(seed)]
+                record = run_on_checkout("dqn_family", args, code)
                 record["idle_before"] = idle
                 if record["other_cpu_seconds"] <= 0.05 * record["wall_seconds"] or attempt == 2:
                     records.append(record)
@@ -216,6 +217,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=["cartpole", "classic", "per-overhead", "all"])
     parser.add_argument("--envs", nargs="+", default=list(ZOO_SCORES))
+    parser.add_argument(
+        "--code", type=Path, default=HERE.parent, help="per-overhead: the checkout to time"
+    )
     parser.add_argument("--one-per", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,7 +236,7 @@ def main() -> None:
         results["classic"], text = classic(args.envs)
         texts.append(f"{CLASSIC_STEPS:,} steps, rlnn presets:\n\n" + text)
     if part in ("per-overhead", "all"):
-        results["per_overhead"], text = per_overhead()
+        results["per_overhead"], text = per_overhead(args.code.resolve())
         texts.append("Prioritized replay overhead:\n\n" + text)
     save(f"dqn_family_{part}", {"machine": machine(), **results})
     print("\n\n".join(texts))
