@@ -25,7 +25,7 @@ from benchmarks._common import machine, measured, run_on_checkout, save, wait_un
 HERE = Path(__file__).resolve().parent
 
 
-def one(kind: str) -> dict:
+def one(kind: str, copy: int = 0) -> dict:
     from agents.config import make_config
     from agents.train import train
     from rlnn.monitoring import Logger
@@ -33,7 +33,7 @@ def one(kind: str) -> dict:
     config = make_config(
         "CartPole-v1",
         seed=0,
-        logdir="/tmp/rlnn-bench-logging",
+        logdir=f"/tmp/rlnn-bench-logging/{copy}",  # copies at once must not share a run dir
         quiet=True,
         checkpoint_every=0,
         eval_every=0,
@@ -48,7 +48,9 @@ def walls(kind: str, code: Path, copies: int) -> list[float]:
     env = {"OPENBLAS_NUM_THREADS": "1"} if copies > 1 else {}
     with ThreadPoolExecutor(copies) as pool:
         records = pool.map(
-            lambda _: run_on_checkout("logging_overhead", ["--one", kind], code, env),
+            lambda i: run_on_checkout(
+                "logging_overhead", ["--one", kind, "--copy", str(i)], code, env
+            ),
             range(copies),
         )
         return [r["wall_seconds"] for r in records]
@@ -59,9 +61,10 @@ def main() -> None:
     parser.add_argument("--busy", action="store_true", help="two runs at once")
     parser.add_argument("--code", type=Path, default=HERE.parent, help="the checkout to run")
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--copy", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one)))
+        print(json.dumps(one(args.one, args.copy)))
         return
     copies = 2 if args.busy else 1
     times: dict[str, list[float]] = {"tensorboard": [], "none": []}
