@@ -11,6 +11,8 @@ for module in (
     "digits",
     "logging_overhead",
     "dqn_update",
+    "time_breakdown",
+    "update_variants",
     "dqn_vs_sb3",
     "dqn_family",
     "many_seeds",
