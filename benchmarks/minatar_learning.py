@@ -2,6 +2,7 @@
 
     python -m benchmarks.minatar_learning                   # Breakout, SpaceInvaders, 3 seeds
     python -m benchmarks.minatar_learning --games Freeway --seeds 0-2
+    python -m benchmarks.minatar_learning --report --seeds 0-1 2   # groups run apart, one table
     python -m benchmarks.minatar_learning --resume          # continue after an interruption
     python -m benchmarks.minatar_learning --report          # table and picture, runs nothing
 
@@ -36,14 +37,15 @@ WINDOW = 100
 PICTURE = Path(__file__).with_name("minatar_learning.png")
 
 
-def groups(games: list[str], seeds: str, frames: int, logdir: Path, mode: str) -> list:
-    """The seed group of each game: ``mode`` "new" makes new ones, "resume" continues the
-    newest (a new one for a game never started), "report" finds the newest (skips others)."""
+def groups(games: list[str], specs: list[str], frames: int, logdir: Path, mode: str) -> list:
+    """The seed group of each game and seed spec: ``mode`` "new" makes new ones, "resume"
+    continues the newest (a new one for a game never started), "report" finds the newest
+    (skips others)."""
     from agents.config import make_config
     from agents.seeds import Group, find_or_create_group_dir, parse_seeds
 
-    found, seed_list = [], parse_seeds(seeds)
-    for game in games:
+    found = []
+    for game, seed_list in ((g, parse_seeds(spec)) for g in games for spec in specs):
         config = make_config(
             f"MinAtar/{game}-v0", total_steps=frames, logdir=str(logdir), quiet=True
         )
@@ -105,12 +107,18 @@ def results(found: list) -> list[dict]:
                     "train_seconds": None if summary is None else summary["train_seconds"],
                 }
             )
+        row = next((r for r in rows if r["game"] == game), None)
+        if row is not None:  # another seed group of this game (``--seeds 0-1 2``)
+            row["directories"].append(str(group.directory))
+            row["finished"] = row["finished"] and finished
+            row["per_seed"] += per_seed
+            continue
         rows.append(
             {
                 "game": game,
                 "env": group.config.env,
                 "frames": group.config.total_steps,
-                "directory": str(group.directory),
+                "directories": [str(group.directory)],
                 "finished": finished,
                 "per_seed": per_seed,
                 "paper_at_1m": PAPER_AT_1M[game],
@@ -177,7 +185,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", nargs="+", choices=list(PAPER_AT_1M),
                         default=["Breakout", "SpaceInvaders"])  # fmt: skip
-    parser.add_argument("--seeds", default="0-2", help="a seed spec such as 0-2")
+    parser.add_argument(
+        "--seeds", nargs="+", default=["0-2"],
+        help="seed specs such as 0-2, each a seed group per game (0-1 2: two groups, one table)",
+    )  # fmt: skip
     parser.add_argument("--frames", type=int, default=1_000_000)
     parser.add_argument("--logdir", type=Path, default=Path("/tmp/rlnn-minatar-learning"))
     parser.add_argument("--engine", choices=["auto", "ray", "local"], default="auto")
