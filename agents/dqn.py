@@ -176,16 +176,16 @@ class DQN:
         actions = self._explore_values(states).argmax(axis=1)
         if epsilon <= 0.0:
             return actions
-        if len(actions) == 1:
-            # One env (the common case): scalar draws give the same numbers from the same
-            # stream as size-1 draws, without the array machinery (~4 µs per step).
-            explore = self.rng.random() < epsilon
-            random_action = self.rng.integers(self.n_actions)
-            if explore:
-                actions[0] = random_action
-            return actions
-        explore = self.rng.random(len(actions)) < epsilon
-        return np.where(explore, self.rng.integers(self.n_actions, size=len(actions)), actions)
+        n = len(actions)
+        explore = (self.rng.random() if n == 1 else self.rng.random(n)) < epsilon
+        return np.where(explore, self.random_actions(n), actions)
+
+    def random_actions(self, n: int) -> Array:
+        """``n`` uniform random actions; one env draws a scalar, the number a size-1 draw
+        gives from the same stream, without Generator's array path (~4 µs per step)."""
+        if n == 1:
+            return np.array([self.rng.integers(self.n_actions)])
+        return self.rng.integers(self.n_actions, size=n)
 
     def _explore_values(self, states: Array) -> Array:
         for layer in self._online_noisy:

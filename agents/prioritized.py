@@ -28,6 +28,7 @@ class SegmentTree:
         self.size = 1 << max(self.capacity - 1, 1).bit_length()
         self.op, self.neutral = op, float(neutral)
         self.nodes = np.full(2 * self.size, self.neutral, dtype=np.float64)
+        self.path_shifts = np.arange(self.size.bit_length())  # a leaf to the root: >> 0..depth
 
     def update(self, indices: Array, values: Array | float) -> None:
         """Set leaves ``indices`` to ``values`` and recompute their ancestors, level by level.
@@ -77,9 +78,7 @@ def _update_one_path(trees: list[SegmentTree], node: int, values: Array | float)
     siblings along its path (which do not change), one ``accumulate`` per tree instead of a
     NumPy call per level. ``op`` is commutative, so each parent is exactly what recomputing
     it from its two children gives."""
-    depth = trees[0].size.bit_length() - 1
-    shifts = np.arange(depth + 1)
-    path = node >> shifts  # the leaf, its parent, ..., the root
+    path = node >> trees[0].path_shifts  # the leaf, its parent, ..., the root
     siblings = path[:-1] ^ 1
     value = np.asarray(values, dtype=np.float64).reshape(-1)[:1]
     for tree in trees:

@@ -183,10 +183,7 @@ class Run:
         """Uniform random actions until ``learning_starts``, then the agent's
         epsilon-greedy (or noisy-greedy) actions, one per env."""
         if self.state.step < self.config.learning_starts:
-            rng, n_actions, n_envs = self.agent.rng, self.agent.n_actions, self.config.n_envs
-            if n_envs == 1:  # the same draw as size=1, a quarter of the cost
-                return np.array([rng.integers(n_actions)])
-            return rng.integers(n_actions, size=n_envs)
+            return self.agent.random_actions(self.config.n_envs)
         return self.agent.act_batch(self.obs, self.epsilon(self.state.step))
 
     def collect(self, actions: np.ndarray) -> None:

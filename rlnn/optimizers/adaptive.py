@@ -126,21 +126,16 @@ class RMSprop(Optimizer):
         # In place, in two scratch arrays: the same operations in the same order as
         # ``sq += (1 - α)·g·g``, ``θ -= lr·g/avg``, ... without a temporary per operation
         # (the MinAtar network's 133k parameters made ten 530 KB temporaries per update).
-        if self._scratch is None:
-            self._scratch = [
-                (np.empty_like(t.value), np.empty_like(t.value)) for t in self._targets
-            ]
         tmp, out = self._scratch[i]
+        np.multiply(grad, 1 - self.alpha, out=out)  # (1 - α)·g, for both averages
+        np.multiply(out, grad, out=tmp)
         sq = self._slots["square_avg"][i]
         sq *= self.alpha
-        np.multiply(grad, 1 - self.alpha, out=tmp)
-        tmp *= grad
         sq += tmp
         if self.centered:
             ga = self._slots["grad_avg"][i]
             ga *= self.alpha
-            np.multiply(grad, 1 - self.alpha, out=tmp)
-            ga += tmp
+            ga += out
             # Never negative in exact arithmetic (a variance); rounding, or the flush of a
             # near-subnormal square average (Optimizer._flush_subnormal), can make it so.
             np.multiply(ga, ga, out=tmp)
