@@ -81,6 +81,19 @@ def timeit(fn, repeats: int = 7, min_time: float = 0.2) -> float:
     return statistics.median(samples)
 
 
+def alternating(kinds: list[str], measure, repeats: int = 3, show=None) -> dict[str, list]:
+    """``measure(kind)`` for every kind in turn, ``repeats`` rounds, each measurement after
+    the machine is idle (so drift hits every kind alike); the results per kind, in order.
+    ``show(result)`` is printed to stderr after each one (default: the result)."""
+    runs: dict[str, list] = {kind: [] for kind in kinds}
+    for _ in range(repeats):
+        for kind in kinds:
+            wait_until_idle()
+            runs[kind].append(measure(kind))
+            print(kind, (show or (lambda r: r))(runs[kind][-1]), file=sys.stderr, flush=True)
+    return runs
+
+
 def median_range(values: list[float]) -> str:
     return f"{statistics.median(values):.3g} [{min(values):.3g}, {max(values):.3g}]"
 

@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 
-from benchmarks._common import machine, run_isolated, save, table, wait_until_idle
+from benchmarks._common import alternating, machine, run_isolated, save, table
 
 GRADIENT_STEPS, BATCH, TRANSITIONS, PHASES = 128, 64, 50_000, 15
 KINDS = ("rlnn", "rlnn-per-minibatch", "sb3")
@@ -110,12 +110,11 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
         print(json.dumps(one(sys.argv[2])))
         return
-    runs: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    for _ in range(3):
-        for kind in KINDS:
-            wait_until_idle()
-            runs[kind].append(run_isolated("dqn_update", ["--one", kind])["us_per_step"])
-            print(kind, round(runs[kind][-1], 1), file=sys.stderr)
+    runs = alternating(
+        KINDS,
+        lambda kind: run_isolated("dqn_update", ["--one", kind])["us_per_step"],
+        show=lambda us: round(us, 1),
+    )
     medians = {kind: statistics.median(v) for kind, v in runs.items()}
     save("dqn_update", {"machine": machine(), "runs": runs, "medians": medians})
     rows = [

@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks._common import machine, measured, run_on_checkout, save, wait_until_idle
+from benchmarks._common import alternating, machine, measured, run_on_checkout, save
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,12 +66,8 @@ def main() -> None:
         print(json.dumps(one(args.one, args.copy)))
         return
     copies = 2 if args.busy else 1
-    times: dict[str, list[float]] = {"tensorboard": [], "none": []}
-    for _ in range(3):
-        for kind in times:
-            wait_until_idle()
-            times[kind] += walls(kind, args.code.resolve(), copies)
-            print(kind, times[kind][-copies:], file=sys.stderr)
+    rounds = alternating(["tensorboard", "none"], lambda k: walls(k, args.code.resolve(), copies))
+    times = {kind: [wall for walls_ in runs for wall in walls_] for kind, runs in rounds.items()}
     medians = {k: statistics.median(v) for k, v in times.items()}
     overhead = medians["tensorboard"] / medians["none"] - 1
     name = "logging_overhead_busy" if args.busy else "logging_overhead"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -215,7 +214,7 @@ def measure(code: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    from benchmarks._common import machine, save, wait_until_idle
+    from benchmarks._common import alternating, machine, save
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", type=Path, help="an older checkout to compare with")
@@ -228,12 +227,12 @@ def main() -> None:
     checkouts = {"after": HERE.parent}
     if args.before:
         checkouts = {"before": args.before.resolve(), **checkouts}
-    runs: dict[str, list[dict]] = {name: [] for name in checkouts}
-    for _ in range(args.processes):
-        for name, code in checkouts.items():
-            wait_until_idle()
-            runs[name].append(measure(code))
-            print(name, "done", file=sys.stderr)
+    runs = alternating(
+        list(checkouts),
+        lambda name: measure(checkouts[name]),
+        args.processes,
+        show=lambda _: "done",
+    )
     medians = {
         name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()
     }

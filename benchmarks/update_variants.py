@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from benchmarks._common import machine, run_isolated, save, table, wait_until_idle
+from benchmarks._common import alternating, machine, run_isolated, save, table
 
 KINDS = ("as-is", "preallocated", "adam-12-passes")
 PHASES = 15
@@ -139,12 +139,11 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--one":
         print(json.dumps(one(sys.argv[2])))
         return
-    runs: dict[str, list[dict]] = {kind: [] for kind in KINDS}
-    for _ in range(3):
-        for kind in KINDS:
-            wait_until_idle()
-            runs[kind].append(run_isolated("update_variants", ["--one", kind]))
-            print(kind, round(runs[kind][-1]["us_per_step"], 1), file=sys.stderr)
+    runs = alternating(
+        KINDS,
+        lambda kind: run_isolated("update_variants", ["--one", kind]),
+        show=lambda r: round(r["us_per_step"], 1),
+    )
     medians = {k: statistics.median(r["us_per_step"] for r in v) for k, v in runs.items()}
     reference = runs["as-is"][0]["weights_sha1"]
     rows = [
