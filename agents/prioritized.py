@@ -1,6 +1,6 @@
 """Proportional prioritized experience replay (Schaul et al., 2016) on a sum-tree and a
 min-tree, vectorized over the batch: updates and sampling walk the tree one level at a time
-for all indices together, O(log N) NumPy calls and no Python loop per sample."""
+for all indices together, a few NumPy calls per level and no Python loop per sample."""
 
 from __future__ import annotations
 
@@ -9,26 +9,45 @@ from typing import Any
 import numpy as np
 
 from agents.replay import Batch, ReplayBuffer
-from rlnn._checks import check_number
+from rlnn._checks import check_number, check_positive_int
 from rlnn._typing import Array
 
 
 class SegmentTree:
-    """A complete binary tree over ``capacity`` leaves in one array (root at 1, leaves at
-    ``[size, 2·size)``) whose inner nodes hold ``op`` of their two children.
+    """A tree of ``op`` over ``capacity`` leaves with ``fanout`` children per inner node,
+    stored level by level: ``levels[0]`` holds the leaves and ``levels[l + 1][i]`` the
+    ``op`` of ``levels[l][i·fanout : (i + 1)·fanout]``, up to a top level of at most ``top``
+    nodes, whose ``op`` is the root.
+
+    Wide and shallow, so a batch costs few NumPy calls: 100,000 leaves are one level of
+    32-wide blocks under a top of 3,125 nodes (a binary tree has 17 levels), and each
+    level's siblings lie side by side, so an index gathers one contiguous row per level.
+    (Measured: benchmarks/README.md, prioritized replay.)
 
     Args:
         capacity: number of leaves used.
         op: ``np.add`` (sum-tree) or ``np.minimum`` (min-tree).
         neutral: value of unused leaves (0 for sums, inf for minima).
+        fanout: children per inner node (>= 2).
+        top: the most nodes the top level may have.
     """
 
-    def __init__(self, capacity: int, op: np.ufunc, neutral: float) -> None:
-        self.capacity = int(capacity)
-        self.size = 1 << max(self.capacity - 1, 1).bit_length()
+    def __init__(
+        self, capacity: int, op: np.ufunc, neutral: float, *, fanout: int = 32, top: int = 4096
+    ) -> None:
+        self.capacity = check_positive_int("SegmentTree", "capacity", capacity)
+        self.fanout = check_positive_int("SegmentTree", "fanout", fanout)
+        top = check_positive_int("SegmentTree", "top", top)
+        if self.fanout < 2:
+            raise ValueError(f"SegmentTree: fanout must be >= 2, got {fanout!r}")
         self.op, self.neutral = op, float(neutral)
-        self.nodes = np.full(2 * self.size, self.neutral, dtype=np.float64)
-        self.path_shifts = np.arange(self.size.bit_length())  # a leaf to the root: >> 0..depth
+        sizes, n = [], self.capacity
+        while n > top:
+            sizes.append(-(-n // self.fanout) * self.fanout)  # padded to whole blocks
+            n = sizes[-1] // self.fanout
+        self.levels = [np.full(size, self.neutral) for size in [*sizes, n]]
+        # The levels under the top as rows of siblings (views: writes reach the levels).
+        self.blocks = [level.reshape(-1, self.fanout) for level in self.levels[:-1]]
 
     def update(self, indices: Array, values: Array | float) -> None:
         """Set leaves ``indices`` to ``values`` and recompute their ancestors, level by level.
@@ -41,67 +60,73 @@ class SegmentTree:
 
     def rebuild(self) -> None:
         """Recompute every inner node from the leaves."""
-        level = self.size
-        while level > 1:
-            parents = np.arange(level // 2, level)
-            self.nodes[parents] = self.op(self.nodes[2 * parents], self.nodes[2 * parents + 1])
-            level //= 2
+        for blocks, parents in zip(self.blocks, self.levels[1:], strict=True):
+            self.op.reduce(blocks, axis=1, out=parents[: len(blocks)])
 
     @property
     def root(self) -> float:
-        return float(self.nodes[1])
+        return float(self.op.reduce(self.levels[-1]))
 
     @property
     def leaves(self) -> Array:
-        return self.nodes[self.size : self.size + self.capacity]
+        return self.levels[0][: self.capacity]
 
 
 def update_together(trees: list[SegmentTree], indices: Array, values: Array | float) -> None:
     """:meth:`SegmentTree.update` of several same-shaped trees in one walk up (each level's
-    node indices are computed once for all of them)."""
-    nodes = np.asarray(indices, dtype=np.int64) + trees[0].size
-    if len(nodes) == 1:
-        _update_one_path(trees, int(nodes[0]), values)
+    parent indices are computed once for all of them)."""
+    nodes = np.asarray(indices, dtype=np.int64)
+    if len(nodes) == 1:  # one new transition per env step: slices, no fancy indexing
+        _update_one_path(trees, int(nodes[0]), float(np.reshape(values, -1)[0]))
         return
     for tree in trees:
-        tree.nodes[nodes] = values
-    while nodes[0] > 1:
-        nodes = nodes >> 1
-        left = nodes << 1
-        right = left + 1
+        tree.levels[0][nodes] = values
+    for depth in range(len(trees[0].blocks)):
+        nodes = nodes // trees[0].fanout
         for tree in trees:
-            tree.nodes[nodes] = tree.op(tree.nodes[left], tree.nodes[right])
+            tree.levels[depth + 1][nodes] = tree.op.reduce(tree.blocks[depth][nodes], axis=1)
 
 
-def _update_one_path(trees: list[SegmentTree], node: int, values: Array | float) -> None:
-    """One leaf: its ancestors' new values are the running ``op`` of the leaf with the
-    siblings along its path (which do not change), one ``accumulate`` per tree instead of a
-    NumPy call per level. ``op`` is commutative, so each parent is exactly what recomputing
-    it from its two children gives."""
-    path = node >> trees[0].path_shifts  # the leaf, its parent, ..., the root
-    siblings = path[:-1] ^ 1
-    value = np.asarray(values, dtype=np.float64).reshape(-1)[:1]
+def _update_one_path(trees: list[SegmentTree], leaf: int, value: float) -> None:
+    """One leaf and its ancestors, with basic indexing: one reduce of a row per level."""
+    fanout = trees[0].fanout
     for tree in trees:
-        tree.nodes[path] = tree.op.accumulate(np.concatenate([value, tree.nodes[siblings]]))
+        tree.levels[0][leaf] = value
+        node = leaf
+        for blocks, parents in zip(tree.blocks, tree.levels[1:], strict=True):
+            node //= fanout
+            parents[node] = tree.op.reduce(blocks[node])
 
 
 class SumTree(SegmentTree):
     """A segment tree of sums with prefix-sum search."""
 
-    def __init__(self, capacity: int) -> None:
-        super().__init__(capacity, np.add, 0.0)
+    def __init__(self, capacity: int, *, fanout: int = 32, top: int = 4096) -> None:
+        super().__init__(capacity, np.add, 0.0, fanout=fanout, top=top)
 
     def find_prefix(self, prefix: Array) -> Array:
-        """For each value u in [0, total), the leaf i with ``Σ_{j<i} p_j <= u < Σ_{j<=i} p_j``."""
+        """For each value u in [0, total), the leaf i with ``Σ_{j<i} p_j <= u < Σ_{j<=i} p_j``.
+
+        From the top down: the first child whose running sum (of it and the siblings before
+        it) exceeds u, then u less the siblings before it. A parent and the running sum of
+        its children add the same numbers in different orders, so they can differ in the
+        last bit and u can reach past the last child with mass; u is then held just under
+        that running sum, which picks that child and never one of zero mass."""
         u = np.array(prefix, dtype=np.float64)
-        nodes = np.ones(len(u), dtype=np.int64)
-        while nodes[0] < self.size:
-            nodes <<= 1  # the left children
-            left_sum = self.nodes[nodes]
-            go_right = u >= left_sum
-            np.subtract(u, left_sum, out=u, where=go_right)
-            nodes += go_right
-        return nodes - self.size
+        running = np.zeros(len(self.levels[-1]) + 1)
+        np.cumsum(self.levels[-1], out=running[1:])
+        np.minimum(u, np.nextafter(running[-1], -np.inf), out=u)
+        nodes = np.searchsorted(running[1:], u, side="right")
+        u -= running[nodes]
+        rows = np.arange(len(u))
+        running = np.zeros((len(u), self.fanout + 1))
+        for blocks in reversed(self.blocks):
+            np.cumsum(blocks[nodes], axis=1, out=running[:, 1:])
+            np.minimum(u, np.nextafter(running[:, -1], -np.inf), out=u)
+            children = (running[:, 1:] <= u[:, None]).sum(axis=1)
+            u -= running[rows, children]
+            nodes = nodes * self.fanout + children
+        return nodes
 
 
 class PrioritizedReplayBuffer(ReplayBuffer):
@@ -168,8 +193,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         beta = check_number("PrioritizedReplayBuffer.sample", "beta", beta, low=0, high=1)
         total = self.sums.root
         prefix = (np.arange(batch_size) + self.rng.random(batch_size)) * (total / batch_size)
-        # Rounding can put a value a hair past the last stored leaf; keep it inside.
-        indices = np.minimum(self.sums.find_prefix(prefix), self.size - 1)
+        indices = self.sums.find_prefix(prefix)
         priorities = self.sums.leaves[indices]
         weights = (priorities / self.minima.root) ** -beta
         batch = self.gather(indices)
@@ -202,6 +226,6 @@ class PrioritizedReplayBuffer(ReplayBuffer):
         super().load_state_dict(state)
         n = self.size
         for tree in (self.sums, self.minima):
-            tree.nodes[tree.size : tree.size + n] = state["priorities"]
+            tree.levels[0][:n] = state["priorities"]
             tree.rebuild()
         self.max_priority = float(state["max_priority"])
