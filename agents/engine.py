@@ -312,12 +312,17 @@ def _run_ray(
         grid = tuner.fit()
     results: dict[Path, dict[str, Any] | str] = {}
     for result in grid:
-        job = by_dir[result.config["job"]["run_dir"]]
-        summary = job.done()
+        # Tune reads a trial's config from its reports: one stopped before its first report
+        # has none, and without an error only Ctrl-C can have stopped it.
+        job = by_dir[result.config["job"]["run_dir"]] if result.config else None
+        summary = job.done() if job else None
         if summary is None and result.error is None:
             # Tune catches Ctrl-C itself, stops the trials and returns: say it as Python would.
             raise KeyboardInterrupt
-        results[job.run_dir] = summary if summary is not None else _error_text(result.error)
+        if job:
+            results[job.run_dir] = summary if summary is not None else _error_text(result.error)
+    for job in jobs:  # failed before its first report
+        results.setdefault(job.run_dir, job.done() or "the trial failed before its first report")
     return results
 
 
