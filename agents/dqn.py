@@ -172,13 +172,17 @@ class DQN:
 
     def act_batch(self, states: Array, epsilon: float = 0.0) -> Array:
         """Epsilon-greedy actions for a batch of observations (vector envs); noisy agents draw
-        new noise first and act greedily on the noisy values (the loop sets epsilon to 0)."""
-        actions = self._explore_values(states).argmax(axis=1)
+        new noise and act greedily on the noisy values (the loop sets epsilon to 0). A step on
+        which every observation explores skips the network, as MinAtar's DQN does: the same
+        draws and actions (noisy layers draw their noise from their own generators)."""
         if epsilon <= 0.0:
-            return actions
-        n = len(actions)
+            return self._explore_values(states).argmax(axis=1)
+        n = len(states)
         explore = (self.rng.random() if n == 1 else self.rng.random(n)) < epsilon
-        return np.where(explore, self.random_actions(n), actions)
+        random = self.random_actions(n)
+        if np.all(explore) and not self._online_noisy:
+            return random
+        return np.where(explore, random, self._explore_values(states).argmax(axis=1))
 
     def random_actions(self, n: int) -> Array:
         """``n`` uniform random actions; one env draws a scalar, the number a size-1 draw
@@ -221,12 +225,6 @@ class DQN:
         computed (:meth:`learn` computes them for many minibatches at once)."""
         outputs, selection = self._target_parts(batch, next_q_target)
         return self.returns.targets(batch, selection, outputs, self._discounts(batch))
-
-    def target_distribution(self, batch: Batch, next_probs: Array | None = None) -> Array:
-        """C51: the target network's return distribution of a* (chosen by
-        :meth:`selection_values` on mean values), shifted by the Bellman operator and
-        projected onto the support; (batch, atoms)."""
-        return self.bellman_targets(batch, next_probs)
 
     def learn(
         self,

@@ -79,12 +79,12 @@ def test_target_distribution_uses_the_selected_actions_distribution(rng, cls):
     expected = categorical_projection(
         b.rewards, b.terminated, probs_t[np.arange(16), best], agent.support, agent.gamma
     )
-    np.testing.assert_allclose(agent.target_distribution(b), expected, rtol=1e-6)
+    np.testing.assert_allclose(agent.bellman_targets(b), expected, rtol=1e-6)
 
 
 def test_loss_is_the_weighted_cross_entropy_and_priorities_are_per_sample(rng):
     agent, b = c51(), batch(rng)
-    target = agent.target_distribution(b)
+    target = agent.bellman_targets(b)
     logits = agent.online.predict(b.states).reshape(16, 3, 11)[np.arange(16), b.actions]
     ce = -(target * np.log(softmax(logits))).sum(axis=1)
     metrics = agent.update(b)
@@ -96,7 +96,7 @@ def test_gradient_of_the_cross_entropy_matches_finite_differences(rng):
     agent, b = c51(), batch(rng, n=4)
     agent.online.astype(np.float64)
     agent.target.astype(np.float64)
-    target = agent.target_distribution(b)
+    target = agent.bellman_targets(b)
     rows = np.arange(4)
 
     def loss():

@@ -134,6 +134,29 @@ def test_one_env_epsilon_greedy_draws_what_size_one_draws_would(rng):
     assert agent.rng.bit_generator.state == reference.bit_generator.state
 
 
+def test_a_step_that_only_explores_does_not_run_the_network(rng, monkeypatch):
+    agent = DQN(OBS, ACTIONS, seed=0, net_arch=[8])
+    reference = np.random.default_rng(0)
+    reference.bit_generator.state = agent.rng.bit_generator.state
+    passes, predict = [], agent.online.predict
+    monkeypatch.setattr(agent.online, "predict", lambda x: passes.append(len(x)) or predict(x))
+    expected_passes = 0
+    for n in (1, 4):
+        states = rng.standard_normal((n, 4)).astype(np.float32)
+        greedy = predict(states).argmax(axis=1)
+        for epsilon in (1.0, 0.5, 0.0):
+            for _ in range(50):
+                explore = reference.random(n) < epsilon if epsilon > 0 else np.zeros(n, bool)
+                random = reference.integers(3, size=n) if epsilon > 0 else greedy
+                expected_passes += not explore.all()
+                np.testing.assert_array_equal(
+                    agent.act_batch(states, epsilon), np.where(explore, random, greedy)
+                )
+    assert agent.rng.bit_generator.state == reference.bit_generator.state
+    assert len(passes) == expected_passes
+    assert 100 + 5 < expected_passes < 200 - 5  # some steps at epsilon 0.5 ran it, some not
+
+
 def test_same_seed_same_agent(rng):
     a, b = DQN(OBS, ACTIONS, seed=3), DQN(OBS, ACTIONS, seed=3)
     for x, y in zip(weights(a.online), weights(b.online), strict=True):
