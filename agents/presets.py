@@ -140,7 +140,9 @@ ALGO_PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("Acrobot-v1", "rainbow"): {"v_min": -100.0, "v_max": 0.0, "gradient_steps": 1},
     # gamma 0.98 and at most 200 steps of -1: returns lie in [-49.2, 0]
     ("MountainCar-v0", "rainbow"): {"v_min": -50.0, "v_max": 0.0},
-    ("LunarLander-v3", "rainbow"): {"gradient_steps": 1},
+    # Rainbow's quarter of the updates needs the whole learning rate to the end: decayed to 0
+    # as for dqn and ddqn, it ended 1 of seeds 10-19 >= 200 (IQM 95.2), constant 8 of 10 (230.5).
+    ("LunarLander-v3", "rainbow"): {"gradient_steps": 1, "learning_rate_end": None},
     ("rlnn/Chain-v0", "rainbow"): {"v_min": 0.0, "v_max": 1.0},
     ("rlnn/GridWorld-v0", "rainbow"): {"v_min": -1.0, "v_max": 1.0},
 }

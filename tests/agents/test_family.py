@@ -87,6 +87,17 @@ def test_rainbow_turns_every_switch_on_and_each_can_be_turned_off():
     assert config.dueling and config.n_step == 5 and not config.prioritized
 
 
+def test_an_algo_preset_can_take_back_the_env_presets_learning_rate_decay():
+    from agents.config import learning_rate_spec
+
+    ddqn, rainbow = (make_config("LunarLander-v3", algo=algo) for algo in ("ddqn", "rainbow"))
+    assert ddqn.learning_rate_end == 0.0 and learning_rate_spec(ddqn)["name"] == "linear"
+    assert rainbow.learning_rate_end is None
+    assert learning_rate_spec(rainbow) == rainbow.learning_rate == ddqn.learning_rate
+    flags = ["--env", "LunarLander-v3", "--algo", "rainbow", "--learning-rate-end", "0"]
+    assert parse_args(flags).learning_rate_end == 0.0
+
+
 def test_noisy_agents_explore_without_epsilon(tmp_path):
     logger = MemoryLogger()
     config = make_config(
