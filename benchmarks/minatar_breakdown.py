@@ -10,7 +10,7 @@ TensorBoard on, evaluations off. *In the run*: ``time.perf_counter`` around each
 per learning frame (the frames after the random ones). *Alone*: the same call in a loop on the
 run's network and a buffer of 6,000 real frames. *Floor*: the least the part costs in NumPy:
 the matrix products of the same shapes (im2col's and the Dense layers'), and RMSprop's
-elementwise passes over the 132,710 parameters, each pass as cheap as one multiply. Each
+elementwise passes over the network's 132,566 parameters, each as cheap as one multiply. Each
 process is fresh; the table shows the median over processes.
 """
 
@@ -28,7 +28,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from benchmarks._common import run_isolated, timeit
 
 ENV = "MinAtar/Breakout-v0"
-RMSPROP_PASSES = 14  # centered, no momentum: agents' rlnn/optimizers/adaptive.py RMSprop.update
+RMSPROP_PASSES = 14  # rlnn.optimizers.RMSprop.update, centered, without momentum
 
 
 def _config(frames: int):
@@ -101,13 +101,9 @@ def alone() -> dict[str, float]:
     agent = make_agent(config, env.observation_space, env.action_space)
     buffer = make_buffer(config, env.observation_space)
     rng = np.random.default_rng(0)
-    obs, _ = env.reset(seed=0)
-    for _ in range(6_000):
-        action = int(rng.integers(env.action_space.n))
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        buffer.add_batch(obs[None], np.array([action]), np.array([reward], np.float32),
-                         next_obs[None], np.array([terminated]))  # fmt: skip
-        obs = env.reset()[0] if terminated or truncated else next_obs
+    obs = [env.reset(seed=0)[0]]  # the current observation, for the timed step below
+    for action in rng.integers(env.action_space.n, size=6_000):
+        obs[0] = step_and_store(env, buffer, obs[0], int(action))
     online, optimizer = agent.online, agent.optimizer
     batch = buffer.sample(32)
     outputs = agent.target_outputs(batch.next_states)
@@ -117,7 +113,9 @@ def alone() -> dict[str, float]:
     one = batch.states[:1]
     parts = {
         "act: epsilon-greedy on one observation": timeit(lambda: agent.act_batch(one, 0.0)),
-        "env step and replay store": timeit(lambda: step_and_store(env, buffer)),
+        "env step and replay store": timeit(
+            lambda: obs.__setitem__(0, step_and_store(env, buffer, obs[0], 0))
+        ),
         "gradient step (all of it)": timeit(lambda: agent.learn(buffer, 1, 32)),
         "- sample a minibatch": timeit(lambda: buffer.sample(32)),
         "- target network forward": timeit(lambda: agent.target_outputs(batch.next_states)),
@@ -132,12 +130,12 @@ def alone() -> dict[str, float]:
     return parts
 
 
-def step_and_store(env, buffer) -> None:
-    next_obs, reward, terminated, truncated, _ = env.step(0)
-    if terminated or truncated:
-        next_obs = env.reset()[0]
-    buffer.add_batch(next_obs[None], np.array([0]), np.array([reward], np.float32),
+def step_and_store(env, buffer, obs, action: int):
+    """One env step from ``obs`` and its transition stored; returns the next observation."""
+    next_obs, reward, terminated, truncated, _ = env.step(action)
+    buffer.add_batch(obs[None], np.array([action]), np.array([reward], np.float32),
                      next_obs[None], np.array([terminated]))  # fmt: skip
+    return env.reset()[0] if terminated or truncated else next_obs
 
 
 def floors(agent, batch) -> dict[str, float]:
@@ -198,8 +196,7 @@ def main() -> None:
 
     def median(kind: str, key: str) -> str:
         values = [r[kind][key] for r in runs if key in r[kind]]
-        value = statistics.median(values) if values else float("nan")
-        return "" if value != value else f"{value:.1f}"
+        return f"{statistics.median(values):.1f}" if values else ""
 
     print("| part (µs per learning frame) | in the run | alone |")
     print("|---|---|---|")
