@@ -432,12 +432,12 @@ def flag_help(text: str, flag: str) -> str:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--env", "CartPole-v1"], {"--learning-rate": "0.003", "--net-arch": "64,64",
+        (["--env", "CartPole-v1"], {"--learning-rate": "0.01", "--net-arch": "128",
                                     "--train-freq": "128", "--learning-rate-end": "0.0"}),
         (["--env", "Acrobot-v1"], {"--learning-rate": "0.00063", "--train-freq": "4"}),
         (["--env", "CartPole-v1", "--algo", "rainbow"], {"--v-max": "100.0",
                                                          "--prioritized-alpha": "0.5"}),
-        ([], {"--learning-rate": "0.003"}),  # CartPole-v1 is the default env
+        ([], {"--learning-rate": "0.01"}),  # CartPole-v1 is the default env
     ],
 )  # fmt: skip
 def test_help_shows_the_values_the_named_env_and_algo_will_use(args, expected):
