@@ -436,7 +436,11 @@ def flag_help(text: str, flag: str) -> str:
                                     "--train-freq": "128", "--learning-rate-end": "0.0"}),
         (["--env", "Acrobot-v1"], {"--learning-rate": "0.00063", "--train-freq": "4"}),
         (["--env", "CartPole-v1", "--algo", "rainbow"], {"--v-max": "100.0",
-                                                         "--prioritized-alpha": "0.5"}),
+                                                         "--prioritized-alpha": "0.5",
+                                                         "--net-arch": "64,64",
+                                                         "--gradient-steps": "64"}),
+        (["--env", "CartPole-v1", "--algo", "ddqn"], {"--net-arch": "128",
+                                                      "--eval-episodes": "20"}),
         ([], {"--learning-rate": "0.01"}),  # CartPole-v1 is the default env
     ],
 )  # fmt: skip
