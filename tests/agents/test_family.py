@@ -98,6 +98,14 @@ def test_an_algo_preset_can_take_back_the_env_presets_learning_rate_decay():
     assert parse_args(flags).learning_rate_end == 0.0
 
 
+def test_an_algo_preset_sets_its_own_algo_only_and_the_cli_overrides_it():
+    for env in ("MountainCar-v0", "LunarLander-v3"):
+        assert make_config(env, algo="ddqn").layer_norm
+        assert not make_config(env, algo="dqn").layer_norm
+        flags = ["--env", env, "--algo", "ddqn", "--no-layer-norm"]
+        assert not parse_args(flags).layer_norm
+
+
 def test_noisy_agents_explore_without_epsilon(tmp_path):
     logger = MemoryLogger()
     config = make_config(

@@ -441,6 +441,7 @@ def flag_help(text: str, flag: str) -> str:
                                                          "--gradient-steps": "64"}),
         (["--env", "CartPole-v1", "--algo", "ddqn"], {"--net-arch": "128",
                                                       "--eval-episodes": "20"}),
+        (["--env", "MountainCar-v0", "--algo", "ddqn"], {"--layer-norm,": "True"}),
         ([], {"--learning-rate": "0.01"}),  # CartPole-v1 is the default env
     ],
 )  # fmt: skip
