@@ -14,6 +14,7 @@ for module in (
     "time_breakdown",
     "update_variants",
     "dqn_vs_sb3",
+    "cartpole_preset_cost",
     "dqn_family",
     "many_seeds",
     "conv_vs_torch",
