@@ -247,13 +247,13 @@ def make_config(env: str = "CartPole-v1", **overrides: Any) -> Config:
     """The preset of ``env`` (or the default preset), then the preset of ``env`` with this
     algo (if any), then ``overrides`` on top."""
     algo = overrides.get("algo", Config.algo)
-    values = {  # copies: a config's lists and dicts must not be the presets' own
-        **copy.deepcopy(PRESETS.get(env, DEFAULT_PRESET)),
+    presets = {
+        **PRESETS.get(env, DEFAULT_PRESET),
         **ALGO_PRESETS.get(("*", algo), {}),
         **ALGO_PRESETS.get((env, algo), {}),
-        **overrides,
-        "env": env,
     }
+    # a copy: a config's lists and dicts must not be the presets' own (an algo preset's too)
+    values = {**copy.deepcopy(presets), **overrides, "env": env}
     unknown = set(values) - {f.name for f in dataclasses.fields(Config)}
     if unknown:
         raise ValueError(f"unknown config fields {sorted(unknown)}")

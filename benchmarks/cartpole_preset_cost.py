@@ -5,8 +5,9 @@
 For dqn and ddqn, a run's own agent (``agents.train.Run`` with the preset) times one training
 phase of ``DQN.learn`` (``gradient_steps`` updates on a buffer of 50,000 CartPole-shaped
 transitions, the target network's values batched as in a run) and one greedy ``act_batch`` on
-one observation, each in a loop (``benchmarks._common.timeit``). "before" is the preset of
-commit 45815b5 (64-64 with LayerNorm, 64 gradient steps of batch 64 every 128 env steps),
+one observation, each in a loop (``benchmarks._common.timeit``). "before" is the learner of
+commit 45815b5 (``agents.presets.CARTPOLE_64_64``: 64-64 with LayerNorm, 64 gradient steps of
+batch 64 every 128 env steps),
 "now" the small learner (one hidden layer of 128, 16 gradient steps of batch 32). Each
 (preset, algo) runs in a fresh process, three times alternating; the table shows medians.
 """
@@ -19,18 +20,18 @@ import sys
 
 from benchmarks._common import alternating, machine, run_isolated, save, table, timeit
 
-BEFORE = {"net_arch": [64, 64], "learning_rate": 3e-3, "gradient_steps": 64, "batch_size": 64}
 KINDS = ["before:dqn", "now:dqn", "before:ddqn", "now:ddqn"]
 
 
 def one(kind: str) -> dict:
     from agents.config import make_config
+    from agents.presets import CARTPOLE_64_64
     from agents.train import Run
     from benchmarks.time_breakdown import filled_buffer
     from rlnn.monitoring import Logger
 
     preset, algo = kind.split(":")
-    overrides = BEFORE if preset == "before" else {}
+    overrides = CARTPOLE_64_64 if preset == "before" else {}
     config = make_config(
         "CartPole-v1", algo=algo, total_steps=10**9, logdir="/tmp/rlnn-bench-preset-cost",
         quiet=True, **overrides,

@@ -22,6 +22,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from agents.presets import CARTPOLE_64_64
 from benchmarks._common import (
     HERE,
     machine,
@@ -173,19 +174,11 @@ def classic(envs: list[str]) -> tuple[list[dict], str]:
     return records, table(headers, rows)
 
 
-# The prioritized-replay timing protocol (issue #16): rlnn's CartPole-v1 dqn preset as the issue
-# measured it (64-64 with LayerNorm, 64 gradient steps of batch 64 every 128 env steps, lr 3e-3;
-# pinned here since the preset became smaller) for a fixed 20,000 steps (no stop on solving, no
-# evaluations), so both replays run the same updates and the ratio stays comparable.
-PER_PROTOCOL = {
-    "total_steps": 20_000,
-    "solved_lr_factor": None,
-    "eval_every": 0,
-    "net_arch": [64, 64],
-    "learning_rate": 3e-3,
-    "gradient_steps": 64,
-    "batch_size": 64,
-}
+# The prioritized-replay timing protocol (issue #16): rlnn's CartPole-v1 dqn preset with the
+# learner the issue measured (CARTPOLE_64_64; pinned since the preset became smaller) for a fixed
+# 20,000 steps (no stop on solving, no evaluations), so both replays run the same updates and the
+# ratio stays comparable.
+PER_PROTOCOL = {"total_steps": 20_000, "solved_lr_factor": None, "eval_every": 0, **CARTPOLE_64_64}
 
 
 def per_overhead(code: Path = HERE.parent) -> tuple[list[dict], str]:

@@ -106,6 +106,18 @@ def test_an_algo_preset_sets_its_own_algo_only_and_the_cli_overrides_it():
         assert not parse_args(flags).layer_norm
 
 
+def test_a_config_never_shares_a_list_with_the_presets():
+    from agents.presets import ALGO_PRESETS, PRESETS
+
+    rainbow = make_config("CartPole-v1", algo="rainbow")
+    rainbow.net_arch.append(7)
+    assert ALGO_PRESETS[("CartPole-v1", "rainbow")]["net_arch"] == [64, 64]
+    dqn = make_config("CartPole-v1")
+    dqn.net_arch.append(7)
+    assert PRESETS["CartPole-v1"]["net_arch"] == [128]
+    assert make_config("CartPole-v1", algo="rainbow").net_arch == [64, 64]
+
+
 def test_noisy_agents_explore_without_epsilon(tmp_path):
     logger = MemoryLogger()
     config = make_config(
